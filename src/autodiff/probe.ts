@@ -1,0 +1,81 @@
+/**
+ * Static shapes and element types of intermediate tensors, measured by running the model once on zeros with those
+ * tensors added as outputs (PyTorch exports carry no value_info, and gcam has no shape inference of its own).
+ */
+import { appendToModel } from '../onnx/append.js';
+import { GraphBuilder } from '../onnx/builder.js';
+import type { DecodedModel } from '../onnx/decode.js';
+import type { GraphView } from '../onnx/graph.js';
+import { DataType } from '../onnx/schema.js';
+import type { ElementType, RtTensor, Runtime } from '../runtime/types.js';
+
+export interface TensorMeta {
+  dims: number[];
+  elemType: number;
+}
+
+const ELEM_OF: Record<string, number> = {
+  float32: DataType.FLOAT,
+  float16: DataType.FLOAT16,
+  float64: DataType.DOUBLE,
+  int64: DataType.INT64,
+  int32: DataType.INT32,
+  uint8: DataType.UINT8,
+  bool: DataType.BOOL,
+  int8: DataType.INT8,
+};
+
+export const RT_TYPE_OF: Record<number, ElementType> = {
+  [DataType.FLOAT]: 'float32',
+  [DataType.FLOAT16]: 'float16',
+  [DataType.DOUBLE]: 'float64',
+};
+
+export function zerosTensor(elemType: number, dims: readonly number[]): RtTensor {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const type = RT_TYPE_OF[elemType] ?? 'float32';
+  const data = type === 'float16' ? new Uint16Array(n) : type === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  return { type, dims, data };
+}
+
+/**
+ * Runs the model once with the given input shape and returns shape + type of each requested tensor.
+ * Tensors must be outputs of nodes or graph inputs; unknown names are ignored.
+ */
+export async function probeTensors(
+  runtime: Runtime,
+  model: DecodedModel,
+  view: GraphView,
+  inputShapes: Record<string, readonly number[]>,
+  tensors: Iterable<string>,
+): Promise<Map<string, TensorMeta>> {
+  const b = new GraphBuilder(view.opset, view.usedNames(), 'gcam_probe');
+  const graphOutputs = new Set(view.outputs.map((o) => o.name));
+  const wanted: string[] = [];
+  const result = new Map<string, TensorMeta>();
+  const feeds: Record<string, RtTensor> = {};
+  for (const input of view.inputs) {
+    const dims = inputShapes[input.name];
+    if (!dims) throw new Error(`gcam internal: no probe shape for input '${input.name}'`);
+    result.set(input.name, { dims: [...dims], elemType: input.elemType });
+    feeds[input.name] = zerosTensor(input.elemType, dims);
+  }
+  for (const t of new Set(tensors)) {
+    if (result.has(t) || !view.producer.has(t)) continue;
+    wanted.push(t);
+    // Declared outputs are already fetchable; others are added with no type so onnxruntime infers it.
+    if (!graphOutputs.has(t)) b.outputs.push({ name: t });
+  }
+  const bytes = appendToModel(model.bytes, model.proto, b);
+  const session = await runtime.createSession(bytes, { optimization: 'disabled' });
+  try {
+    const out = await session.run(feeds, wanted);
+    for (const t of wanted) {
+      const v = out[t];
+      if (v) result.set(t, { dims: [...v.dims], elemType: ELEM_OF[v.type] ?? 0 });
+    }
+  } finally {
+    await session.release();
+  }
+  return result;
+}

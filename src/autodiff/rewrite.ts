@@ -1,0 +1,232 @@
+/**
+ * Builds the explain model: the user's model plus an input `targetWeights` [N, K] and, per target layer, outputs for
+ * its activations A and for dA = d(score)/dA with score[n] = Σ_k scores[n,k]·targetWeights[n,k]. The scores are the
+ * chosen output, or the logits feeding it when that output is a Softmax (the default; see DESIGN.md).
+ */
+import { appendToModel } from '../onnx/append.js';
+import { GraphBuilder } from '../onnx/builder.js';
+import type { DecodedModel } from '../onnx/decode.js';
+import { GraphView } from '../onnx/graph.js';
+import { DataType } from '../onnx/schema.js';
+import { InvalidInputError, InvalidModelError, LayerNotOnPathError, UnsupportedOpError } from '../errors.js';
+import type { Runtime } from '../runtime/types.js';
+import { backprop, findUnsupported, requiredOpset, ruleContext } from './backprop.js';
+import { ruleFor } from '../vjp/registry.js';
+import { minIrVersion, opsetRaiseBlockers } from './opset.js';
+import { probeTensors, type TensorMeta } from './probe.js';
+import { slicePath } from './slice.js';
+
+export interface CompileOptions {
+  /** Tensor names of the target layers (see layers.ts to resolve what users type). */
+  targets: readonly string[];
+  /** The model output to explain; default the first. */
+  output?: string;
+  /** Differentiate the Softmax's output (probabilities) instead of its input (logits). Default false. */
+  useProbabilities?: boolean;
+  /** Full input shape [N, C, H, W] used to measure shapes; N is kept dynamic in the explain model. */
+  inputShape: readonly number[];
+}
+
+export interface GraphCompileOptions extends Omit<CompileOptions, 'inputShape'> {
+  /** Shapes of every graph input for the probe run. */
+  inputShapes: Record<string, readonly number[]>;
+}
+
+export interface ExplainLayerOutputs {
+  /** The target tensor in the user's model. */
+  tensor: string;
+  /** Output name carrying A. */
+  activation: string;
+  /** Output name carrying dA. */
+  gradient: string;
+  /** Shape of A at the compiled input shape (batch as given). */
+  dims: number[];
+}
+
+export interface ExplainModel {
+  bytes: Uint8Array;
+  inputName: string;
+  inputElemType: number;
+  targetWeightsName: string;
+  scoresName: string;
+  /** The tensor whose values are the scores (logits or the chosen output). */
+  scoreTensor: string;
+  numClasses: number;
+  layers: ExplainLayerOutputs[];
+  /** ai.onnx opset of the explain model (higher than the model's when a rule needed it). */
+  opset: number;
+}
+
+/** The model's single float image input, or a clear error. */
+export function imageInput(view: GraphView): GraphView['inputs'][number] {
+  if (view.inputs.length !== 1) {
+    throw new InvalidModelError(
+      `gcam explains models with one image input; this model has ${view.inputs.length} (${view.inputs.map((i) => `'${i.name}'`).join(', ')}).`,
+    );
+  }
+  const input = view.inputs[0];
+  const floatTypes: number[] = [DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE];
+  const rank = input.dims?.length;
+  if (!floatTypes.includes(input.elemType) || (rank !== undefined && rank !== 4)) {
+    throw new InvalidModelError(
+      `The model input '${input.name}' is not a float image tensor [N, C, H, W] (it is ${rank ?? '?'}-D of ONNX type ${input.elemType}). ` +
+        `gcam needs an image classifier taking float NCHW input; re-export the model with the preprocessing outside the graph.`,
+    );
+  }
+  return input;
+}
+
+/** Compiles the explain model of an image classifier (one float NCHW input). */
+export async function compileExplainModel(
+  runtime: Runtime,
+  model: DecodedModel,
+  options: CompileOptions,
+  viewIn?: GraphView,
+): Promise<ExplainModel> {
+  const view = viewIn ?? new GraphView(model.proto);
+  const input = imageInput(view);
+  if (options.inputShape.length !== 4)
+    throw new InvalidInputError(`inputShape must be [N, C, H, W]; got [${options.inputShape.join(', ')}].`);
+  return compileExplainGraph(runtime, model, { ...options, inputShapes: { [input.name]: options.inputShape } }, view);
+}
+
+/**
+ * The general form: any graph, any number of inputs (targets may be graph inputs). Used directly by the per-op
+ * gradient tests; users go through compileExplainModel.
+ */
+export async function compileExplainGraph(
+  runtime: Runtime,
+  model: DecodedModel,
+  options: GraphCompileOptions,
+  viewIn?: GraphView,
+): Promise<ExplainModel> {
+  const view = viewIn ?? new GraphView(model.proto);
+  const input = view.inputs[0];
+  const outputName = options.output ?? view.outputs[0].name;
+  if (!view.outputs.some((o) => o.name === outputName))
+    throw new InvalidInputError(
+      `Output '${outputName}' is not an output of the model; outputs: ${view.outputs.map((o) => o.name).join(', ')}.`,
+    );
+  if (options.targets.length === 0) throw new InvalidInputError('No target layer given.');
+  let scoreTensor = outputName;
+  const producer = view.producer.get(outputName);
+  if (!options.useProbabilities && producer && producer.domain === '' && producer.opType === 'Softmax')
+    scoreTensor = producer.inputs[0];
+
+  const slice = slicePath(view, options.targets, scoreTensor);
+  for (const t of options.targets) {
+    if (!slice.backward.has(t) || (!slice.forward.has(scoreTensor) && t !== scoreTensor))
+      throw new LayerNotOnPathError(t, outputName);
+  }
+  const wanted = new Set<string>([scoreTensor, ...options.targets]);
+  for (const n of slice.nodes) for (const t of [...n.inputs, ...n.outputs]) if (t && !view.initializers.has(t)) wanted.add(t);
+  for (const n of view.nodes) if (['Softmax', 'LogSoftmax', 'Hardmax'].includes(n.opType)) wanted.add(n.inputs[0]);
+  const meta: Map<string, TensorMeta> = await probeTensors(runtime, model, view, options.inputShapes, wanted);
+
+  const unsupported = findUnsupported(view, slice, meta);
+  if (unsupported.length)
+    throw new UnsupportedOpError(
+      unsupported,
+      workingLayers(
+        view,
+        slice,
+        unsupported.map((u) => u.node),
+        meta,
+      ),
+    );
+
+  const opset = requiredOpset(view, slice, meta);
+  if (opset > view.opset) {
+    const blockers = opsetRaiseBlockers(view, view.opset, opset, meta);
+    if (blockers.length) {
+      const culprits = slice.nodes.filter(
+        (n) => (ruleFor(n.opType)?.minOpset?.(ruleContext(view, n, meta, view.opset)) ?? 0) > view.opset,
+      );
+      throw new UnsupportedOpError(
+        culprits.map((n) => ({
+          opType: n.opType,
+          domain: n.domain,
+          node: n.name,
+          reason:
+            `its gradient needs opset ${opset} but the model is opset ${view.opset}, and raising it would change ` +
+            blockers
+              .slice(0, 3)
+              .map((bl) => `${bl.opType} '${bl.node}' (${bl.why})`)
+              .join(', ') +
+            '; re-export the model at opset >= ' +
+            opset,
+        })),
+        workingLayers(
+          view,
+          slice,
+          culprits.map((n) => n.name),
+          meta,
+        ),
+      );
+    }
+  }
+
+  const b = new GraphBuilder(opset, view.usedNames());
+  const scoreMeta = meta.get(scoreTensor)!;
+  const numClasses = scoreMeta.dims.slice(1).reduce((a, d) => a * d, 1);
+  const batchDim = typeof input?.dims?.[0] === 'number' ? scoreMeta.dims[0] : 'N';
+  const targetWeightsName = b.name('targetWeights');
+  b.addInput(targetWeightsName, scoreMeta.elemType, [batchDim, numClasses]);
+  const seed = b.op('Reshape', [targetWeightsName, b.op('Shape', [scoreTensor])]);
+  const grads = backprop(view, slice, meta, b, scoreTensor, seed, options.targets);
+
+  const scoresName = b.op('Reshape', [scoreTensor, b.int64s([0, -1])]);
+  b.addOutput(scoresName, scoreMeta.elemType, [batchDim, numClasses]);
+  const layers: ExplainLayerOutputs[] = options.targets.map((t, i) => {
+    const m = meta.get(t)!;
+    const activation = b.op('Identity', [t]);
+    let gradient = grads[i];
+    if (!gradient) throw new LayerNotOnPathError(t, outputName);
+    gradient = b.op('Identity', [gradient]);
+    b.addOutput(activation, m.elemType);
+    b.addOutput(gradient, m.elemType);
+    return { tensor: t, activation, gradient, dims: m.dims };
+  });
+  const bytes = appendToModel(
+    model.bytes,
+    model.proto,
+    b,
+    opset > view.opset ? { opset, minIrVersion: minIrVersion(opset) } : {},
+  );
+  return {
+    bytes,
+    inputName: input?.name ?? '',
+    inputElemType: input?.elemType ?? DataType.FLOAT,
+    targetWeightsName,
+    scoresName,
+    scoreTensor,
+    numClasses,
+    layers,
+    opset,
+  };
+}
+
+/** Up to three tensors between the failing ops and the output that a user could pick instead, nearest first. */
+function workingLayers(
+  view: GraphView,
+  slice: ReturnType<typeof slicePath>,
+  badNodes: string[],
+  meta: Map<string, TensorMeta>,
+): string[] {
+  // Tensors from which some failing node is reachable cannot be explained; the rest of the path can.
+  const bad = new Set(badNodes);
+  const tainted = new Set<string>();
+  for (let k = slice.nodes.length - 1; k >= 0; k--) {
+    const n = slice.nodes[k];
+    if (bad.has(n.name) || n.outputs.some((o) => tainted.has(o))) for (const i of n.inputs) if (i) tainted.add(i);
+  }
+  const candidates: string[] = [];
+  for (const n of view.nodes) {
+    if (!slice.backward.has(n.outputs[0] ?? '')) continue;
+    for (const o of n.outputs) {
+      if (o && slice.backward.has(o) && !tainted.has(o) && !bad.has(n.name) && (meta.get(o)?.dims.length ?? 0) >= 3)
+        candidates.push(o);
+    }
+  }
+  return candidates.slice(0, 3);
+}

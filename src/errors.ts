@@ -1,0 +1,90 @@
+/**
+ * Typed errors. Every failure a user can cause surfaces as one of these, with a message that names the thing and
+ * says what to do, so callers (and the CLI) never have to parse stack traces from inside onnxruntime or protobufjs.
+ */
+export class GcamError extends Error {
+  /** Stable machine-readable code, e.g. 'INVALID_MODEL'. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The bytes or file given as a model are not a usable ONNX model. */
+export class InvalidModelError extends GcamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_MODEL', message, options);
+  }
+}
+
+/** An argument (image tensor, target weights, option) has the wrong shape, type or value. */
+export class InvalidInputError extends GcamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_INPUT', message, options);
+  }
+}
+
+/** A layer name that matches no tensor, node or module scope of the model. */
+export class LayerNotFoundError extends GcamError {
+  readonly layer: string;
+  readonly suggestions: string[];
+  constructor(layer: string, suggestions: string[], extra = '') {
+    const hint = suggestions.length ? ` Closest names: ${suggestions.map((s) => `'${s}'`).join(', ')}.` : '';
+    super(
+      'LAYER_NOT_FOUND',
+      `Layer '${layer}' was not found in the model.${hint}${extra} Run \`gcam layers <model>\` to list every layer.`,
+    );
+    this.layer = layer;
+    this.suggestions = suggestions;
+  }
+}
+
+/** The chosen output does not depend on the chosen layer, so its gradient would be identically zero. */
+export class LayerNotOnPathError extends GcamError {
+  readonly layer: string;
+  constructor(layer: string, output: string) {
+    super(
+      'LAYER_NOT_ON_PATH',
+      `The output '${output}' does not depend on layer '${layer}', so its gradient would be zero everywhere. ` +
+        `Pick a layer that feeds the output (see \`gcam layers <model>\`).`,
+    );
+    this.layer = layer;
+  }
+}
+
+export interface UnsupportedOp {
+  opType: string;
+  domain: string;
+  node: string;
+  /** Why, when the op type is known but this use of it is not (e.g. a non-constant exponent). */
+  reason?: string;
+}
+
+/** Ops on the path from a target layer to the output that have no gradient rule. Collected all at once. */
+export class UnsupportedOpError extends GcamError {
+  readonly ops: UnsupportedOp[];
+  readonly workingLayers: string[];
+  constructor(ops: UnsupportedOp[], workingLayers: string[]) {
+    const list = ops
+      .map((o) => `${o.domain ? o.domain + '.' : ''}${o.opType} (node '${o.node}')${o.reason ? `: ${o.reason}` : ''}`)
+      .join('; ');
+    const hint = workingLayers.length
+      ? ` Layers closer to the output that can be explained: ${workingLayers.map((l) => `'${l}'`).join(', ')}.`
+      : ' No layer between these ops and the output can be explained either.';
+    super(
+      'UNSUPPORTED_OP',
+      `Cannot differentiate ${ops.length === 1 ? 'this op' : `these ${ops.length} ops`} on the path to the output: ${list}.${hint}`,
+    );
+    this.ops = ops;
+    this.workingLayers = workingLayers;
+  }
+}
+
+/** onnxruntime refused or failed to run a model gcam built; wraps its message. */
+export class RuntimeError extends GcamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('RUNTIME', message, options);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Runs an explain model: one session run per batch returns the scores and, per target layer, A and dA.
+ * Also the session cache: compiling (probe + rewrite + session creation) happens once per
+ * (model, layers, output, input shape, options).
+ */
+import { compileExplainModel, type CompileOptions, type ExplainModel } from './autodiff/rewrite.js';
+import type { DecodedModel } from './onnx/decode.js';
+import { DataType } from './onnx/schema.js';
+import { float16ArrayToFloat32, float32ArrayToFloat16 } from './onnx/tensor.js';
+import type { RtTensor, Runtime, Session, SessionOptions } from './runtime/types.js';
+import { InvalidInputError } from './errors.js';
+
+export interface LayerResult {
+  tensor: string;
+  /** [N, C, h, w] (or the layer's own rank) */
+  dims: number[];
+  activation: Float32Array;
+  gradient: Float32Array;
+}
+
+export interface ExplainRun {
+  /** [N, numClasses], row-major */
+  scores: Float32Array;
+  numClasses: number;
+  layers: LayerResult[];
+}
+
+export type ExplainerOptions = CompileOptions & SessionOptions;
+
+export class Explainer {
+  private constructor(
+    readonly model: ExplainModel,
+    private readonly session: Session,
+    readonly inputShape: readonly number[],
+  ) {}
+
+  static async create(runtime: Runtime, decoded: DecodedModel, options: ExplainerOptions): Promise<Explainer> {
+    const model = await compileExplainModel(runtime, decoded, options);
+    const session = await runtime.createSession(model.bytes, { threads: options.threads, optimization: options.optimization });
+    return new Explainer(model, session, options.inputShape);
+  }
+
+  /**
+   * @param input float32 NCHW data, N = input.length / (C·H·W)
+   * @param targetWeights [N, numClasses]: the score explained for image n is Σ_k scores[n,k]·targetWeights[n,k]
+   */
+  async run(input: Float32Array, targetWeights: Float32Array): Promise<ExplainRun> {
+    const [, c, h, w] = this.inputShape;
+    const per = c * h * w;
+    if (input.length === 0 || input.length % per !== 0)
+      throw new InvalidInputError(`Input holds ${input.length} values, not a whole number of [${c}, ${h}, ${w}] images.`);
+    const n = input.length / per;
+    const k = this.model.numClasses;
+    if (targetWeights.length !== n * k)
+      throw new InvalidInputError(
+        `targetWeights must have shape [${n}, ${k}] (${n * k} values) for ${n} image(s) and ${k} classes; got ${targetWeights.length} values.`,
+      );
+    const feeds: Record<string, RtTensor> = {
+      [this.model.inputName]: toRt(input, [n, c, h, w], this.model.inputElemType),
+      [this.model.targetWeightsName]: toRt(targetWeights, [n, k], this.scoreElemType()),
+    };
+    const fetch = [this.model.scoresName, ...this.model.layers.flatMap((l) => [l.activation, l.gradient])];
+    const out = await this.session.run(feeds, fetch);
+    return {
+      scores: toF32(out[this.model.scoresName]),
+      numClasses: k,
+      layers: this.model.layers.map((l) => ({
+        tensor: l.tensor,
+        dims: [...out[l.activation].dims],
+        activation: toF32(out[l.activation]),
+        gradient: toF32(out[l.gradient]),
+      })),
+    };
+  }
+
+  private scoreElemType(): number {
+    return this.model.inputElemType === DataType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+function toRt(data: Float32Array, dims: number[], elemType: number): RtTensor {
+  if (elemType === DataType.FLOAT16) return { type: 'float16', dims, data: float32ArrayToFloat16(data) };
+  if (elemType === DataType.DOUBLE) return { type: 'float64', dims, data: Float64Array.from(data) };
+  return { type: 'float32', dims, data };
+}
+
+export function toF32(t: RtTensor): Float32Array {
+  if (t.data instanceof Float32Array) return t.data;
+  if (t.type === 'float16') return float16ArrayToFloat32(t.data as Uint16Array);
+  return Float32Array.from(t.data as ArrayLike<number>);
+}
+
+/** Caches compiled explainers per decoded model and options, so repeated calls reuse one session. */
+export class ExplainerCache {
+  private readonly byModel = new WeakMap<DecodedModel, Map<string, Promise<Explainer>>>();
+
+  constructor(private readonly runtime: Runtime) {}
+
+  get(decoded: DecodedModel, options: ExplainerOptions): Promise<Explainer> {
+    let m = this.byModel.get(decoded);
+    if (!m) this.byModel.set(decoded, (m = new Map()));
+    const key = JSON.stringify([
+      options.targets,
+      options.output ?? null,
+      !!options.useProbabilities,
+      options.inputShape.slice(1),
+      options.threads ?? null,
+      options.optimization ?? null,
+    ]);
+    let e = m.get(key);
+    if (!e) {
+      e = Explainer.create(this.runtime, decoded, options);
+      m.set(key, e);
+      e.catch(() => m!.delete(key));
+    }
+    return e;
+  }
+}

@@ -1,0 +1,15 @@
+/** Platform-free public API (no onnxruntime, node:* or DOM imports here). */
+export * from './errors.js';
+export { decodeModel, type DecodedModel } from './onnx/decode.js';
+export { GraphView } from './onnx/graph.js';
+export {
+  compileExplainModel,
+  compileExplainGraph,
+  type CompileOptions,
+  type GraphCompileOptions,
+  type ExplainModel,
+} from './autodiff/rewrite.js';
+export { Explainer, ExplainerCache, type ExplainRun, type LayerResult, type ExplainerOptions } from './explainer.js';
+export type { Runtime, Session, RtTensor, SessionOptions } from './runtime/types.js';
+export { createOrtRuntime } from './runtime/ort.js';
+export { supportedOps } from './vjp/registry.js';

@@ -1,0 +1,13 @@
+/** Add: y = a + b (broadcasting), da = unbroadcast(dy), db = unbroadcast(dy). */
+import { unbroadcast } from './common.js';
+import type { VjpRule } from './types.js';
+
+export const add: VjpRule = {
+  opType: 'Add',
+  backward: (ctx) => {
+    const [a, b] = ctx.node.inputs;
+    const y = ctx.node.outputs[0];
+    const g = ctx.gy[0]!;
+    return [ctx.needs[0] ? unbroadcast(ctx, g, a, y) : null, ctx.needs[1] ? unbroadcast(ctx, g, b, y) : null];
+  },
+};

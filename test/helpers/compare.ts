@@ -1,0 +1,22 @@
+/** Numeric comparison helpers for tests: report the worst element so failures say where and by how much. */
+import assert from 'node:assert/strict';
+
+/** Asserts |actual − expected| ≤ tol · max(1, max|expected|) elementwise. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} vs expected ${expected.length}`);
+  let scale = 1;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!(d <= worst)) {
+      worst = d;
+      at = i;
+    }
+  }
+  assert.ok(
+    worst <= tol * scale,
+    `${what}: max error ${worst} at index ${at} (got ${actual[at]}, expected ${expected[at]}), tolerance ${tol * scale}`,
+  );
+}
