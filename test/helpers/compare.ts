@@ -13,6 +13,7 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     if (!(d <= worst)) {
       worst = d;
       at = i;
+      if (Number.isNaN(d)) break; // a NaN must not be overwritten by a later finite error
     }
   }
   assert.ok(

@@ -1,0 +1,143 @@
+/**
+ * Layers a user can explain: listing them with shapes, resolving what users type (tensor name, node name, or the
+ * PyTorch module path as torch.onnx names scopes, e.g. 'layer4', 'layer4.1', 'features.29'), and the default layer.
+ */
+import { distance } from 'fastest-levenshtein';
+import { probeTensors } from './autodiff/probe.js';
+import { imageInput } from './autodiff/rewrite.js';
+import { NON_DIFFERENTIABLE_OPS } from './autodiff/slice.js';
+import type { DecodedModel } from './onnx/decode.js';
+import { GraphView } from './onnx/graph.js';
+import { DataType } from './onnx/schema.js';
+import type { Runtime } from './runtime/types.js';
+import { InvalidInputError, LayerNotFoundError } from './errors.js';
+
+export interface LayerInfo {
+  /** Tensor name: what the explain model targets. */
+  tensor: string;
+  /** Name of the node producing it. */
+  node: string;
+  opType: string;
+  /** Shape at the probed input size (batch 1 unless the model fixes it). */
+  dims: number[];
+  /** PyTorch module path of the producing node when the exporter recorded scopes (torch ≥ 1.13), e.g. 'layer4.1.relu'. */
+  module?: string;
+}
+
+const FLOAT_TYPES: number[] = [DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE];
+
+/** The input shape used when the caller gives none: the model's, with batch 1 and `size` (default 224) for free H/W. */
+export function defaultInputShape(view: GraphView, size?: number | [number, number]): number[] {
+  const input = imageInput(view);
+  const dims = input.dims ?? [null, 3, null, null];
+  const [h, w] = Array.isArray(size) ? size : [size, size];
+  const fixed = (d: number | string | null): number | undefined => (typeof d === 'number' ? d : undefined);
+  const n = fixed(dims[0]) ?? 1;
+  const c = fixed(dims[1]);
+  if (c === undefined) throw new InvalidInputError(`The model input '${input.name}' has no fixed channel count; gcam needs one.`);
+  const hh = h ?? fixed(dims[2]) ?? 224;
+  const ww = w ?? fixed(dims[3]) ?? 224;
+  if (size !== undefined && ((fixed(dims[2]) !== undefined && fixed(dims[2]) !== hh) || (fixed(dims[3]) !== undefined && fixed(dims[3]) !== ww)))
+    throw new InvalidInputError(
+      `The model input '${input.name}' has a fixed size ${dims[2]}×${dims[3]}; it cannot take ${hh}×${ww}. Re-export it with dynamic height/width to change the size.`,
+    );
+  return [n, c, hh, ww];
+}
+
+/** Module path recorded by torch.onnx in a node name like '/layer4/layer4.1/relu/Relu' → 'layer4.1.relu'. */
+export function modulePath(nodeName: string): string | undefined {
+  if (!nodeName.startsWith('/')) return undefined;
+  const parts = nodeName.split('/').filter(Boolean);
+  return parts.length >= 2 ? parts[parts.length - 2] : undefined;
+}
+
+/** Scopes (module paths) enclosing a node, outermost first. */
+function scopesOf(nodeName: string): string[] {
+  if (!nodeName.startsWith('/')) return [];
+  return nodeName.split('/').filter(Boolean).slice(0, -1);
+}
+
+/**
+ * Every float tensor of rank ≥ 3 produced by a node the output depends on, in topological order, with its shape at
+ * the given input shape (measured by one run of the model).
+ */
+export async function listLayers(
+  runtime: Runtime,
+  decoded: DecodedModel,
+  options: { inputShape?: readonly number[]; view?: GraphView } = {},
+): Promise<LayerInfo[]> {
+  const view = options.view ?? new GraphView(decoded.proto);
+  const input = imageInput(view);
+  const inputShape = options.inputShape ?? defaultInputShape(view);
+  // Tensors that depend on the input and that some output depends on.
+  const fromInput = new Set([input.name]);
+  for (const n of view.nodes) {
+    if (n.domain === '' && NON_DIFFERENTIABLE_OPS.has(n.opType)) continue;
+    if (n.inputs.some((i) => fromInput.has(i))) for (const o of n.outputs) if (o) fromInput.add(o);
+  }
+  const toOutput = new Set(view.outputs.map((o) => o.name));
+  for (let k = view.nodes.length - 1; k >= 0; k--) {
+    const n = view.nodes[k];
+    if (n.outputs.some((o) => toOutput.has(o))) for (const i of n.inputs) if (i) toOutput.add(i);
+  }
+  const candidates = view.nodes.flatMap((n) => n.outputs.filter((o) => o && fromInput.has(o) && toOutput.has(o)).map((o) => ({ n, o })));
+  const meta = await probeTensors(runtime, decoded, view, { [input.name]: inputShape }, candidates.map((c) => c.o));
+  const out: LayerInfo[] = [];
+  for (const { n, o } of candidates) {
+    const m = meta.get(o);
+    if (!m || m.dims.length < 3 || !FLOAT_TYPES.includes(m.elemType)) continue;
+    out.push({ tensor: o, node: n.name, opType: n.opType, dims: m.dims, module: modulePath(n.name) });
+  }
+  return out;
+}
+
+/** The last layer whose spatial extent is larger than 1×1 (the conventional Grad-CAM layer: just before global pooling). */
+export function defaultLayer(layers: readonly LayerInfo[]): LayerInfo {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const d = layers[i].dims;
+    if (d.length >= 4 && d.slice(2).reduce((a, b) => a * b, 1) > 1) return layers[i];
+  }
+  throw new InvalidInputError('The model has no layer with spatial extent > 1 to explain; pass a layer explicitly (see `gcam layers`).');
+}
+
+/**
+ * Resolves a user's layer name to a tensor: an exact tensor name, a node name (its first output), or a PyTorch module
+ * path (the output of the last node inside that module's scope). Unknown names list the closest candidates.
+ */
+export function resolveLayer(name: string, layers: readonly LayerInfo[], view: GraphView): string {
+  const byTensor = layers.find((l) => l.tensor === name);
+  if (byTensor) return byTensor.tensor;
+  const byNode = layers.find((l) => l.node === name);
+  if (byNode) return byNode.tensor;
+  const trimmed = name.replace(/^\/+|\/+$/g, '');
+  // Scoped names: torch's '/a/a.b/Op' scopes, or name prefixes like Caffe's 'fire9/…'.
+  const inScope = layers.filter(
+    (l) => scopesOf(l.node).includes(trimmed) || l.node.startsWith(`/${trimmed}/`) || l.tensor.startsWith(`${trimmed}/`) || l.node.startsWith(`${trimmed}/`),
+  );
+  if (inScope.length) return inScope[inScope.length - 1].tensor;
+  // A tensor or node that exists but is not a layer (e.g. 2-D, integer, or not on the path to the output).
+  const known = view.producer.has(name) || view.nodes.some((n) => n.name === name);
+  const extra = known ? ` '${name}' exists but is not an explainable layer (not a float tensor of rank ≥ 3 feeding the output).` : '';
+  throw new LayerNotFoundError(name, suggestLayers(name, layers), extra);
+}
+
+function suggestLayers(name: string, layers: readonly LayerInfo[]): string[] {
+  const names = new Set<string>();
+  for (const l of layers) {
+    names.add(l.tensor);
+    if (l.node !== l.tensor) names.add(l.node);
+    for (const s of scopesOf(l.node)) names.add(s);
+  }
+  const q = name.toLowerCase();
+  return [...names]
+    .map((n) => {
+      const c = n.toLowerCase();
+      // Substring matches first, then edit distance.
+      const score = c.includes(q) || q.includes(c) ? Math.abs(c.length - q.length) * 0.01 : distance(q, c) / Math.max(q.length, c.length);
+      return { n, score };
+    })
+    .filter((s) => s.score < 0.6)
+    .sort((a, b) => a.score - b.score)
+    .slice(0, 5)
+    .map((s) => s.n);
+}

@@ -1,0 +1,46 @@
+/** Builds small ONNX models in tests (encoded with the same schema gcam decodes with). */
+import { ModelProtoType } from '../../src/onnx/schema.js';
+import { makeTensor } from '../../src/onnx/tensor.js';
+import type { NodeProto, TensorProto } from '../../src/onnx/types.js';
+import { DataType } from '../../src/onnx/schema.js';
+
+export interface TinySpec {
+  inputs: { name: string; dims: (number | string)[]; elemType?: number }[];
+  outputs: string[];
+  nodes: { op: string; inputs: string[]; outputs: string[]; name?: string; attrs?: Record<string, number | number[]> }[];
+  initializers?: { name: string; dims: number[]; values: number[]; dataType?: number }[];
+  opset?: number;
+}
+
+export function tinyModel(spec: TinySpec): Uint8Array {
+  const vi = (name: string, elemType: number, dims?: (number | string)[]) => ({
+    name,
+    type: {
+      tensor_type: {
+        elem_type: elemType,
+        ...(dims ? { shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } : {}),
+      },
+    },
+  });
+  const nodes: NodeProto[] = spec.nodes.map((n, i) => ({
+    name: n.name ?? `${n.op}_${i}`,
+    op_type: n.op,
+    input: n.inputs,
+    output: n.outputs,
+    attribute: Object.entries(n.attrs ?? {}).map(([name, v]) => (Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v })),
+  }));
+  const initializer: TensorProto[] = (spec.initializers ?? []).map((t) => makeTensor(t.name, t.dataType ?? DataType.FLOAT, t.dims, t.values));
+  const model = {
+    ir_version: 8,
+    producer_name: 'gcam-test',
+    opset_import: [{ domain: '', version: spec.opset ?? 17 }],
+    graph: {
+      name: 'tiny',
+      node: nodes,
+      initializer,
+      input: spec.inputs.map((i) => vi(i.name, i.elemType ?? DataType.FLOAT, i.dims)),
+      output: spec.outputs.map((o) => vi(o, DataType.FLOAT)),
+    },
+  };
+  return ModelProtoType.encode(ModelProtoType.fromObject(model)).finish();
+}

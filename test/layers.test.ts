@@ -1,0 +1,42 @@
+/** Listing layers with shapes, resolving what users type, and the default layer. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GraphView, LayerNotFoundError } from '../src/index.js';
+import { defaultInputShape, defaultLayer, listLayers, modulePath, resolveLayer } from '../src/layers.js';
+import { loadModel, nodeRuntime } from '../src/node.js';
+import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
+
+const runtime = nodeRuntime();
+
+describe('layers', () => {
+  it('torch.onnx scope names give module paths', () => {
+    assert.equal(modulePath('/layer4/layer4.1/relu_1/Relu'), 'relu_1');
+    assert.equal(modulePath('/features/features.29/Relu'), 'features.29');
+    assert.equal(modulePath('Relu_63'), undefined);
+  });
+
+  it('SqueezeNet: lists layers with shapes, picks the last spatial layer, resolves names', { ...needsShared(SQUEEZENET) }, async () => {
+    const decoded = loadModel(sharedPath(SQUEEZENET)!);
+    const view = new GraphView(decoded.proto);
+    assert.deepEqual(defaultInputShape(view), [1, 3, 224, 224]);
+    const layers = await listLayers(runtime, decoded, { view });
+    const fire9 = layers.find((l) => l.tensor === 'fire9/concat_1');
+    assert.deepEqual(fire9?.dims, [1, 512, 13, 13]);
+    assert.equal(fire9?.opType, 'Concat');
+    assert.deepEqual(layers.find((l) => l.tensor === 'conv1_2')?.dims, [1, 64, 111, 111]);
+    // The last tensor with spatial extent > 1: conv10's ReLU (13×13), just before GlobalAveragePool.
+    assert.equal(defaultLayer(layers).tensor, 'conv10_2');
+    assert.equal(resolveLayer('fire9/concat_1', layers, view), 'fire9/concat_1');
+    assert.equal(resolveLayer('Relu_63', layers, view), 'conv10_2', 'node name → its output');
+    assert.equal(resolveLayer('fire9', layers, view), 'fire9/concat_2', "scope prefix 'fire9/' → its last tensor");
+    assert.throws(
+      () => resolveLayer('fire9/concat', layers, view),
+      (e: unknown) => e instanceof LayerNotFoundError && e.suggestions[0].startsWith('fire9/concat_'),
+    );
+  });
+
+  it('fixed-size model refuses another input size with a clear error', { ...needsShared(SQUEEZENET) }, () => {
+    const view = new GraphView(loadModel(sharedPath(SQUEEZENET)!).proto);
+    assert.throws(() => defaultInputShape(view, 448), /fixed size 224×224/);
+  });
+});
