@@ -1,0 +1,78 @@
+/**
+ * Slice: y = x[start:end:step] along some axes, so dx is zero except at the selected positions, which receive dy.
+ * Bounds follow ONNX: negative starts/ends count from the end, then are clamped ([0, d] for a positive step, [0, d−1]
+ * and [−1, d−1] for a negative one), so huge ends (INT64_MAX) mean "to the end". Positions are resolved here from
+ * the measured sizes of the sliced axes. Step 1 places dy back with one Pad; other steps (negative included) with
+ * Gather from dy plus a zero slab (see gather.ts). Bounds are attributes before opset 10 and constant inputs after.
+ */
+import { normAxis } from './common.js';
+import { placeAlong } from './gather.js';
+import type { RuleContext, VjpRule } from './types.js';
+
+interface SliceSpec {
+  starts: number[];
+  ends: number[];
+  axes: number[];
+  steps: number[];
+}
+
+function spec(ctx: RuleContext): SliceSpec | string {
+  const n = ctx.node;
+  const rank = ctx.shape(n.inputs[0]).length;
+  let starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined;
+  if (n.has('starts')) {
+    starts = n.ints('starts')!;
+    ends = n.ints('ends') ?? [];
+    axes = n.ints('axes');
+  } else {
+    const read = (i: number): number[] | undefined | null => {
+      const t = n.inputs[i];
+      if (!t) return undefined;
+      const c = ctx.constant(t);
+      return c ? Array.from(c.values) : null;
+    };
+    const [s, e, a, st] = [1, 2, 3, 4].map(read);
+    if (!s || !e || a === null || st === null) return 'starts/ends/axes/steps are not constant (computed at run time)';
+    [starts, ends, axes, steps] = [s, e, a, st];
+  }
+  axes = (axes ?? starts.map((_, i) => i)).map((a) => normAxis(a, rank));
+  return { starts, ends, axes, steps: steps ?? starts.map(() => 1) };
+}
+
+/** The positions selected on an axis of size d, in output order. */
+function positions(d: number, start: number, end: number, step: number): number[] {
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  if (start < 0) start += d;
+  if (end < 0) end += d;
+  start = step > 0 ? clamp(start, 0, d) : clamp(start, 0, d - 1);
+  end = step > 0 ? clamp(end, 0, d) : clamp(end, -1, d - 1);
+  const out: number[] = [];
+  for (let i = start; step > 0 ? i < end : i > end; i += step) out.push(i);
+  return out;
+}
+
+export const slice: VjpRule = {
+  opType: 'Slice',
+  check: (ctx) => {
+    const s = spec(ctx);
+    if (typeof s === 'string') return s;
+    return s.steps.some((v) => v === 0) ? 'a step is 0' : undefined;
+  },
+  backward: (ctx) => {
+    const x = ctx.node.inputs[0];
+    const xs = ctx.shape(x);
+    const rank = xs.length;
+    const s = spec(ctx) as SliceSpec;
+    let g = ctx.gy[0]!;
+    const pads = Array<number>(2 * rank).fill(0);
+    s.axes.forEach((axis, i) => {
+      const d = xs[axis];
+      const pos = positions(d, s.starts[i], s.ends[i], s.steps[i]);
+      if (s.steps[i] === 1 && pos.length > 0) {
+        pads[axis] = pos[0];
+        pads[axis + rank] = d - pos[pos.length - 1] - 1;
+      } else g = placeAlong(ctx, g, axis, rank, pos, d);
+    });
+    return ctx.node.inputs.map((_, i) => (i === 0 ? ctx.b.pad(g, pads) : null));
+  },
+};
