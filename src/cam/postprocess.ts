@@ -1,0 +1,129 @@
+/**
+ * Post-processing shared by the CAM methods, platform-free, on Float32Arrays of maps [N, h, w]:
+ * ReLU, per-image min-max normalisation to [0, 1], and bilinear resizing with half-pixel centres
+ * (the convention of OpenCV INTER_LINEAR and of torch F.interpolate(mode='bilinear', align_corners=False)).
+ * The usual final map is finalizeMaps(raw, H, W): ReLU, normalise at the layer's resolution, then upsample.
+ */
+import { InvalidInputError } from '../errors.js';
+import type { CamMaps } from './gradcam.js';
+
+export interface NormalizedMaps extends CamMaps {
+  /** Per image: true when the map was constant (max − min too small to normalise); its map is then all zeros. */
+  constant: boolean[];
+}
+
+/** Default relative tolerance of normalizeMinMax: a map whose range is ≤ eps·max|value| counts as constant. */
+export const CONSTANT_MAP_EPS = 1e-6;
+
+/** max(0, x) elementwise; returns new maps. */
+export function relu(maps: CamMaps): CamMaps {
+  const data = new Float32Array(maps.data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = maps.data[i];
+    data[i] = v > 0 ? v : 0;
+  }
+  return { data, dims: [...maps.dims] };
+}
+
+/**
+ * Per-image min-max normalisation to [0, 1]: (x − min) / (max − min), per image n of maps [N, ...].
+ * A map is constant when max − min ≤ eps · max(|min|, |max|) (a relative test, so that maps of tiny but genuine
+ * scale, e.g. from saturated probabilities, are still normalised, while float32 noise on a flat map is not blown up);
+ * an all-zero map is constant too. A constant map becomes all zeros with constant[n] = true: never NaN.
+ */
+export function normalizeMinMax(maps: CamMaps, eps = CONSTANT_MAP_EPS): NormalizedMaps {
+  const { n, per } = batchLayout(maps);
+  const data = new Float32Array(maps.data.length);
+  const constant: boolean[] = [];
+  for (let i = 0; i < n; i++) {
+    const base = i * per;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let p = 0; p < per; p++) {
+      const v = maps.data[base + p];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const range = max - min;
+    const scale = Math.max(Math.abs(min), Math.abs(max));
+    // Written so that NaN or infinite ranges also count as constant.
+    const isConstant = !(range > eps * scale) || !Number.isFinite(range);
+    constant.push(isConstant);
+    if (isConstant) continue; // data is already zero-filled
+    for (let p = 0; p < per; p++) data[base + p] = (maps.data[base + p] - min) / range;
+  }
+  return { data, dims: [...maps.dims], constant };
+}
+
+/** Source index and weight along one axis, half-pixel centres, clamped at both borders (as torch and OpenCV do). */
+function axisTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
+  const i0 = new Int32Array(outSize);
+  const i1 = new Int32Array(outSize);
+  const t = new Float64Array(outSize);
+  const scale = inSize / outSize;
+  for (let o = 0; o < outSize; o++) {
+    let src = (o + 0.5) * scale - 0.5;
+    if (src < 0) src = 0;
+    let lo = Math.floor(src);
+    if (lo > inSize - 1) lo = inSize - 1;
+    const hi = lo < inSize - 1 ? lo + 1 : lo;
+    i0[o] = lo;
+    i1[o] = hi;
+    t[o] = hi === lo ? 0 : src - lo;
+  }
+  return { i0, i1, t };
+}
+
+/**
+ * Bilinear resize of maps [N, h, w] to [N, outH, outW] with half-pixel centres: output pixel o samples the input at
+ * (o + 0.5)·in/out − 0.5, clamped to the border. Up- and down-scaling, any aspect ratio; no antialiasing (like
+ * cv2.resize INTER_LINEAR and torch F.interpolate(mode='bilinear', align_corners=False, antialias=False)).
+ */
+export function resizeBilinear(maps: CamMaps, outH: number, outW: number): CamMaps {
+  if (maps.dims.length !== 3) throw new InvalidInputError(`resizeBilinear takes maps [N, h, w]; got [${maps.dims.join(', ')}].`);
+  const [n, h, w] = maps.dims;
+  if (!(Number.isInteger(outH) && Number.isInteger(outW) && outH > 0 && outW > 0))
+    throw new InvalidInputError(`The output size must be positive integers; got ${outH}×${outW}.`);
+  if (h <= 0 || w <= 0) throw new InvalidInputError(`Cannot resize empty maps [${maps.dims.join(', ')}].`);
+  checkLength(maps);
+  const ys = axisTaps(h, outH);
+  const xs = axisTaps(w, outW);
+  const data = new Float32Array(n * outH * outW);
+  for (let i = 0; i < n; i++) {
+    const src = i * h * w;
+    const dst = i * outH * outW;
+    for (let oy = 0; oy < outH; oy++) {
+      const r0 = src + ys.i0[oy] * w;
+      const r1 = src + ys.i1[oy] * w;
+      const ty = ys.t[oy];
+      for (let ox = 0; ox < outW; ox++) {
+        const x0 = xs.i0[ox];
+        const x1 = xs.i1[ox];
+        const tx = xs.t[ox];
+        const top = maps.data[r0 + x0] * (1 - tx) + maps.data[r0 + x1] * tx;
+        const bottom = maps.data[r1 + x0] * (1 - tx) + maps.data[r1 + x1] * tx;
+        data[dst + oy * outW + ox] = top * (1 - ty) + bottom * ty;
+      }
+    }
+  }
+  return { data, dims: [n, outH, outW] };
+}
+
+/** The usual final map: ReLU, per-image min-max at the layer's resolution, then half-pixel bilinear to outH×outW. */
+export function finalizeMaps(raw: CamMaps, outH: number, outW: number, eps = CONSTANT_MAP_EPS): NormalizedMaps {
+  const normalized = normalizeMinMax(relu(raw), eps);
+  return { ...resizeBilinear(normalized, outH, outW), constant: normalized.constant };
+}
+
+function batchLayout(maps: CamMaps): { n: number; per: number } {
+  if (maps.dims.length < 1) throw new InvalidInputError('Maps need a batch dimension.');
+  checkLength(maps);
+  const [n, ...rest] = maps.dims;
+  return { n, per: rest.reduce((a, b) => a * b, 1) };
+}
+
+function checkLength(maps: CamMaps): void {
+  const expected = maps.dims.reduce((a, b) => a * b, 1);
+  if (maps.data.length !== expected)
+    throw new InvalidInputError(`Maps hold ${maps.data.length} values; dims [${maps.dims.join(', ')}] need ${expected}.`);
+}
