@@ -73,6 +73,21 @@ export class Explainer {
     };
   }
 
+  /** Scores only [N, numClasses]: onnxruntime runs just the forward nodes the scores need. */
+  async scores(input: Float32Array): Promise<Float32Array> {
+    const [, c, h, w] = this.inputShape;
+    const n = input.length / (c * h * w);
+    if (!Number.isInteger(n) || n === 0)
+      throw new InvalidInputError(`Input holds ${input.length} values, not a whole number of [${c}, ${h}, ${w}] images.`);
+    // Every input must be fed, but only the forward nodes behind the scores run.
+    const feeds = {
+      [this.model.inputName]: toRt(input, [n, c, h, w], this.model.inputElemType),
+      [this.model.targetWeightsName]: toRt(new Float32Array(n * this.model.numClasses), [n, this.model.numClasses], this.scoreElemType()),
+    };
+    const out = await this.session.run(feeds, [this.model.scoresName]);
+    return toF32(out[this.model.scoresName]);
+  }
+
   private scoreElemType(): number {
     return this.model.inputElemType === DataType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT;
   }

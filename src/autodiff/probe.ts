@@ -29,12 +29,27 @@ export const RT_TYPE_OF: Record<number, ElementType> = {
   [DataType.FLOAT]: 'float32',
   [DataType.FLOAT16]: 'float16',
   [DataType.DOUBLE]: 'float64',
+  [DataType.INT64]: 'int64',
+  [DataType.INT32]: 'int32',
+  [DataType.UINT8]: 'uint8',
+  [DataType.BOOL]: 'bool',
 };
 
 export function zerosTensor(elemType: number, dims: readonly number[]): RtTensor {
   const n = dims.reduce((a, b) => a * b, 1);
   const type = RT_TYPE_OF[elemType] ?? 'float32';
-  const data = type === 'float16' ? new Uint16Array(n) : type === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  const data =
+    type === 'float16'
+      ? new Uint16Array(n)
+      : type === 'float64'
+        ? new Float64Array(n)
+        : type === 'int64'
+          ? new BigInt64Array(n)
+          : type === 'int32'
+            ? new Int32Array(n)
+            : type === 'uint8' || type === 'bool'
+              ? new Uint8Array(n)
+              : new Float32Array(n);
   return { type, dims, data };
 }
 

@@ -51,6 +51,8 @@ export interface ExplainModel {
   scoresName: string;
   /** The tensor whose values are the scores (logits or the chosen output). */
   scoreTensor: string;
+  /** True when the scores are the logits under the model's Softmax output (apply softmax for probabilities). */
+  scoresAreLogits: boolean;
   numClasses: number;
   layers: ExplainLayerOutputs[];
   /** ai.onnx opset of the explain model (higher than the model's when a rule needed it). */
@@ -200,6 +202,7 @@ export async function compileExplainGraph(
     targetWeightsName,
     scoresName,
     scoreTensor,
+    scoresAreLogits: scoreTensor !== outputName,
     numClasses,
     layers,
     opset,
