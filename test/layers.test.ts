@@ -1,6 +1,7 @@
 /** Listing layers with shapes, resolving what users type, and the default layer. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { GraphView, LayerNotFoundError } from '../src/index.js';
 import { defaultInputShape, defaultLayer, listLayers, modulePath, resolveLayer } from '../src/layers.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
@@ -33,6 +34,27 @@ describe('layers', () => {
       () => resolveLayer('fire9/concat', layers, view),
       (e: unknown) => e instanceof LayerNotFoundError && e.suggestions[0].startsWith('fire9/concat_'),
     );
+  });
+
+  it('PyTorch module paths resolve to the last tensor of the module scope (torch.onnx exports)', async () => {
+    const cases: [string, string, string][] = [
+      ['resnet', 'layer2', '/layer2/layer2.1/relu_1/Relu_output_0'],
+      ['resnet', 'layer2.1', '/layer2/layer2.1/relu_1/Relu_output_0'],
+      ['resnet', 'maxpool', '/maxpool/MaxPool_output_0'],
+      ['vgg', 'features.16', '/features/features.16/Relu_output_0'],
+      ['mobilenet', 'lastconv', '/lastconv/lastconv.2/HardSwish_output_0'],
+    ];
+    for (const [model, name, tensor] of cases) {
+      const decoded = loadModel(fileURLToPath(new URL(`./fixtures/e2e/${model}.onnx`, import.meta.url)));
+      const view = new GraphView(decoded.proto);
+      const layers = await listLayers(runtime, decoded, { view, inputShape: [1, 3, 64, 64] });
+      assert.equal(resolveLayer(name, layers, view), tensor, `${model} ${name}`);
+    }
+    const decoded = loadModel(fileURLToPath(new URL('./fixtures/e2e/resnet.onnx', import.meta.url)));
+    const view = new GraphView(decoded.proto);
+    const layers = await listLayers(runtime, decoded, { view, inputShape: [1, 3, 64, 64] });
+    assert.equal(defaultLayer(layers).tensor, '/layer2/layer2.1/relu_1/Relu_output_0', 'default = last spatial layer before pooling');
+    assert.throws(() => resolveLayer('layer5', layers, view), (e: unknown) => e instanceof LayerNotFoundError && e.suggestions.some((x) => x.startsWith('layer')));
   });
 
   it('fixed-size model refuses another input size with a clear error', { ...needsShared(SQUEEZENET) }, () => {
