@@ -6,6 +6,8 @@ import { decodeModel, type DecodedModel } from './onnx/decode.js';
 import { createOrtRuntime, type OrtModule } from './runtime/ort.js';
 import type { Runtime } from './runtime/types.js';
 import { InvalidModelError } from './errors.js';
+import { ImageExplainer, type ExplainOptions, type ExplainResult, type ImageSource, type Platform } from './api/explain.js';
+import { readImage, resizeImage } from './image/io-node.js';
 
 export * from './index.js';
 
@@ -32,4 +34,33 @@ export function loadModel(source: string | Uint8Array): DecodedModel {
   }
   const dir = dirname(resolve(source));
   return decodeModel(bytes, `Model file '${source}'`, (location) => readFileSync(resolve(dir, location)));
+}
+
+export { ImageExplainer, type ExplainOptions, type ExplainResult, type ImageSource, type Prediction } from './api/explain.js';
+export { readImage, writeImage, writeFileAtomic, composeFigure, ImageReadError } from './image/io-node.js';
+export { heatmap, overlay } from './image/overlay.js';
+export { COLORMAPS, colormapLut } from './image/colormap.js';
+export { parseNpy, encodeNpy } from './io-npy.js';
+
+/** The Node platform for ImageExplainer: onnxruntime-node plus sharp image decoding and resizing. */
+export function nodePlatform(): Platform {
+  return { runtime: nodeRuntime(), decodeImage: (s) => readImage(s), resizeImage };
+}
+
+/**
+ * One call: explain images with a model (path, bytes or decoded). For repeated calls keep an ImageExplainer
+ * (createImageExplainer) so the explain model is compiled once.
+ */
+export async function explain(model: string | Uint8Array | DecodedModel, images: readonly ImageSource[], options: ExplainOptions = {}): Promise<ExplainResult[]> {
+  const ex = await createImageExplainer(model, { size: options.size });
+  try {
+    return await ex.explain(images, options);
+  } finally {
+    await ex.release();
+  }
+}
+
+export async function createImageExplainer(model: string | Uint8Array | DecodedModel, options: { size?: number | [number, number] } = {}): Promise<ImageExplainer> {
+  const decoded = typeof model === 'string' || model instanceof Uint8Array ? loadModel(model) : model;
+  return ImageExplainer.create(nodePlatform(), decoded, options);
 }

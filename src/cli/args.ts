@@ -1,0 +1,68 @@
+/** Command-line parsing for gcam (node:util parseArgs), with usage errors as UsageError (exit code 2). */
+import { parseArgs } from 'node:util';
+import { GcamError } from '../errors.js';
+
+export class UsageError extends GcamError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+export const USAGE = `gcam: Grad-CAM explanations for ONNX image classifiers
+
+Usage:
+  gcam explain <images or .npy...> --model m.onnx [--layer L]... [--class C]... | [--top-k K]
+               [--method gradcam] [--preprocess imagenet|caffe|none] [--size S] [--labels F]
+               [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
+               [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--quiet]
+  gcam layers <model.onnx> [--size S]
+  gcam info <model.onnx>
+
+Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.`;
+
+const OPTIONS = {
+  model: { type: 'string' },
+  layer: { type: 'string', multiple: true },
+  class: { type: 'string', multiple: true },
+  'top-k': { type: 'string' },
+  method: { type: 'string' },
+  preprocess: { type: 'string' },
+  size: { type: 'string' },
+  labels: { type: 'string' },
+  'batch-size': { type: 'string' },
+  threads: { type: 'string' },
+  out: { type: 'string' },
+  figure: { type: 'boolean' },
+  colormap: { type: 'string' },
+  alpha: { type: 'string' },
+  'no-relu': { type: 'boolean' },
+  'save-cam': { type: 'string' },
+  json: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export type Parsed = ReturnType<typeof parse>;
+
+export function parse(argv: string[]) {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return { command: positionals[0], rest: positionals.slice(1), values };
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+}
+
+export function intOption(v: string | undefined, name: string, min = 1): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}; got '${v}'.`);
+  return n;
+}
+
+export function floatOption(v: string | undefined, name: string, lo: number, hi: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n >= lo && n <= hi)) throw new UsageError(`--${name} must be a number in [${lo}, ${hi}]; got '${v}'.`);
+  return n;
+}

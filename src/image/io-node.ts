@@ -1,0 +1,107 @@
+/** Image I/O in Node with sharp: decode any format it reads (first frame of GIFs), resize, encode, write atomically. */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, basename, join, extname } from 'node:path';
+import sharp, { type OverlayOptions } from 'sharp';
+import type { RawImage } from './raw.js';
+import { GcamError, InvalidInputError } from '../errors.js';
+
+export class ImageReadError extends GcamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('IMAGE_READ', message, options);
+  }
+}
+
+/** Decodes an image file or buffer to 8-bit RGB (alpha dropped, gray expanded, EXIF orientation applied). */
+export async function readImage(source: string | Uint8Array, what = typeof source === 'string' ? `'${source}'` : 'image bytes'): Promise<RawImage> {
+  try {
+    const { data, info } = await sharp(source, { pages: 1, failOn: 'error' })
+      .autoOrient()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (/no such file|ENOENT|Input file is missing/i.test(msg)) throw new ImageReadError(`Image ${what} does not exist.`, { cause: e });
+    throw new ImageReadError(`Image ${what} cannot be decoded (${msg.split('\n')[0]}); is it a valid PNG/JPEG/WebP/TIFF/GIF?`, { cause: e });
+  }
+}
+
+/** Bilinear-family resize with sharp (area-aware when shrinking, as PIL and torchvision's antialias). */
+export async function resizeImage(img: RawImage, width: number, height: number): Promise<RawImage> {
+  if (img.width === width && img.height === height) return img;
+  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 } })
+    .resize(width, height, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+/** Encodes to the format the file extension names (.png, .jpg/.jpeg, .webp; default PNG). */
+export async function encodeImage(img: RawImage, path: string): Promise<Buffer> {
+  const s = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 } });
+  const ext = extname(path).toLowerCase();
+  if (ext === '.jpg' || ext === '.jpeg') return s.jpeg({ quality: 92 }).toBuffer();
+  if (ext === '.webp') return s.webp({ quality: 92 }).toBuffer();
+  if (ext && ext !== '.png') throw new InvalidInputError(`Cannot write '${path}': use .png, .jpg or .webp.`);
+  return s.png().toBuffer();
+}
+
+/** Writes bytes via a temporary file in the same folder and a rename, so no partial file is ever left behind. */
+export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new GcamError('WRITE_FAILED', `Cannot write '${path}': ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export async function writeImage(img: RawImage, path: string): Promise<void> {
+  writeFileAtomic(path, await encodeImage(img, path));
+}
+
+export interface Panel {
+  image: RawImage;
+  caption?: string;
+}
+
+const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+
+/**
+ * A figure: rows of panels (each row e.g. original | heatmap | overlay), every panel with an optional caption strip.
+ * Panels in a figure are expected to share one size (they are all at the photo's size).
+ */
+export async function composeFigure(rows: Panel[][], gap = 8): Promise<RawImage> {
+  const captionH = rows.some((r) => r.some((p) => p.caption)) ? 22 : 0;
+  const cellW = Math.max(...rows.flat().map((p) => p.image.width));
+  const cellH = Math.max(...rows.flat().map((p) => p.image.height)) + captionH;
+  const cols = Math.max(...rows.map((r) => r.length));
+  const width = cols * cellW + (cols + 1) * gap;
+  const height = rows.length * cellH + (rows.length + 1) * gap;
+  const composites: OverlayOptions[] = [];
+  rows.forEach((row, r) =>
+    row.forEach((p, c) => {
+      const left = gap + c * (cellW + gap);
+      const top = gap + r * (cellH + gap);
+      composites.push({
+        input: Buffer.from(p.image.data.buffer, p.image.data.byteOffset, p.image.data.length),
+        raw: { width: p.image.width, height: p.image.height, channels: p.image.channels as 1 | 3 | 4 },
+        left,
+        top: top + captionH,
+      });
+      if (p.caption) {
+        const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cellW}" height="${captionH}"><text x="2" y="16" font-family="sans-serif" font-size="14" fill="#111">${escapeXml(p.caption)}</text></svg>`;
+        composites.push({ input: Buffer.from(svg), left, top });
+      }
+    }),
+  );
+  const { data, info } = await sharp({ create: { width, height, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+    .composite(composites)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}

@@ -1,0 +1,139 @@
+/**
+ * Preprocessing as models were trained: resize (stretch, shorter-side + centre crop, or letterbox), channel order,
+ * value range, mean/std. The geometry is kept so a map at the model's input resolution can be carried back onto the
+ * original photo (mapToOriginal).
+ */
+import type { RawImage } from './raw.js';
+import { InvalidInputError } from '../errors.js';
+
+export type ResizeMode = 'stretch' | 'crop' | 'letterbox';
+
+export interface PreprocessSpec {
+  /** Model input height and width. */
+  size: [number, number];
+  resize: ResizeMode;
+  /** For 'crop': the shorter side is first resized to this (ImageNet: 256 for a 224 crop). Default: the crop size. */
+  resizeShorter?: number;
+  channelOrder: 'RGB' | 'BGR';
+  /** Pixel values are first scaled to [0, range] (1 or 255). */
+  range: 1 | 255;
+  mean: number[];
+  std: number[];
+}
+
+export const PRESETS = ['imagenet', 'caffe'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/** A named preset at a given input size (default 224). ImageNet: RGB, shorter side 256/224·size, centre crop, /255, mean/std. */
+export function preset(name: string, size: [number, number] = [224, 224], channels = 3): PreprocessSpec {
+  const pick = (v: number[]) => (channels === 1 ? [v.reduce((a, b) => a + b, 0) / v.length] : v);
+  switch (name) {
+    case 'imagenet':
+      return {
+        size,
+        resize: 'crop',
+        resizeShorter: Math.round((Math.min(...size) * 256) / 224),
+        channelOrder: 'RGB',
+        range: 1,
+        mean: pick([0.485, 0.456, 0.406]),
+        std: pick([0.229, 0.224, 0.225]),
+      };
+    case 'caffe':
+      return { size, resize: 'stretch', channelOrder: 'BGR', range: 255, mean: pick([0, 0, 0]), std: pick([1, 1, 1]) };
+    default:
+      throw new InvalidInputError(`Unknown preprocessing preset '${name}'; choose one of ${PRESETS.join(', ')}, 'none', or a custom spec.`);
+  }
+}
+
+/** Where the resized image lands in the model input. */
+export interface Geometry {
+  original: [number, number]; // width, height
+  resized: [number, number]; // width, height of the resized photo
+  /** Offset of the model input's origin in the resized photo (crop: positive; letterbox: negative). */
+  offset: [number, number];
+  input: [number, number]; // width, height of the model input
+}
+
+export function planGeometry(width: number, height: number, spec: PreprocessSpec): Geometry {
+  const [h, w] = spec.size;
+  if (spec.resize === 'stretch') return { original: [width, height], resized: [w, h], offset: [0, 0], input: [w, h] };
+  if (spec.resize === 'crop') {
+    const shorter = spec.resizeShorter ?? Math.max(h, w);
+    const s = shorter / Math.min(width, height);
+    const rw = Math.max(w, Math.round(width * s));
+    const rh = Math.max(h, Math.round(height * s));
+    // Centre crop as torchvision: top = round((rh − h) / 2).
+    return { original: [width, height], resized: [rw, rh], offset: [Math.round((rw - w) / 2), Math.round((rh - h) / 2)], input: [w, h] };
+  }
+  const s = Math.min(w / width, h / height);
+  const rw = Math.max(1, Math.round(width * s));
+  const rh = Math.max(1, Math.round(height * s));
+  return { original: [width, height], resized: [rw, rh], offset: [-Math.floor((w - rw) / 2), -Math.floor((h - rh) / 2)], input: [w, h] };
+}
+
+/** The model input [C, H, W] from the photo already resized to geometry.resized. Letterbox borders get the mean. */
+export function toTensor(resized: RawImage, g: Geometry, spec: PreprocessSpec, channels: number): Float32Array {
+  const [w, h] = g.input;
+  if (resized.width !== g.resized[0] || resized.height !== g.resized[1]) throw new Error('gcam internal: image not resized to plan');
+  if (channels !== 1 && channels !== 3)
+    throw new InvalidInputError(`The model takes ${channels}-channel input; image presets give 1 (gray) or 3 (RGB/BGR) channels.`);
+  if (spec.mean.length !== channels || spec.std.length !== channels)
+    throw new InvalidInputError(
+      `The preprocessing has ${spec.mean.length} mean and ${spec.std.length} std values but the model takes ${channels} channels.`,
+    );
+  const out = new Float32Array(channels * h * w);
+  const scale = spec.range === 1 ? 1 / 255 : 1;
+  const src = resized.data;
+  const sc = resized.channels;
+  for (let y = 0; y < h; y++) {
+    const ry = y + g.offset[1];
+    for (let x = 0; x < w; x++) {
+      const rx = x + g.offset[0];
+      const inside = rx >= 0 && ry >= 0 && rx < resized.width && ry < resized.height;
+      const p = (ry * resized.width + rx) * sc;
+      for (let c = 0; c < channels; c++) {
+        let v: number;
+        if (!inside) v = spec.mean[c] / scale;
+        else if (channels === 1) v = sc >= 3 ? 0.299 * src[p] + 0.587 * src[p + 1] + 0.114 * src[p + 2] : src[p];
+        else {
+          const k = spec.channelOrder === 'BGR' ? 2 - c : c;
+          v = src[p + (sc >= 3 ? k : 0)];
+        }
+        out[(c * h + y) * w + x] = (v * scale - spec.mean[c]) / spec.std[c];
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Carries a map at the model's input resolution back onto the original photo: each photo pixel centre is mapped into
+ * input coordinates and the map sampled bilinearly (half-pixel centres). Photo pixels cut off by a centre crop get 0.
+ */
+export function mapToOriginal(map: Float32Array, g: Geometry): Float32Array {
+  const [ow, oh] = g.original;
+  const [iw, ih] = g.input;
+  const sx = g.resized[0] / ow;
+  const sy = g.resized[1] / oh;
+  const out = new Float32Array(ow * oh);
+  for (let y = 0; y < oh; y++) {
+    const fy = (y + 0.5) * sy - g.offset[1] - 0.5;
+    if (fy < -0.5 || fy > ih - 0.5) continue;
+    const cy = Math.min(Math.max(fy, 0), ih - 1);
+    const y0 = Math.floor(cy);
+    const y1 = Math.min(y0 + 1, ih - 1);
+    const wy = cy - y0;
+    for (let x = 0; x < ow; x++) {
+      const fx = (x + 0.5) * sx - g.offset[0] - 0.5;
+      if (fx < -0.5 || fx > iw - 0.5) continue;
+      const cx = Math.min(Math.max(fx, 0), iw - 1);
+      const x0 = Math.floor(cx);
+      const x1 = Math.min(x0 + 1, iw - 1);
+      const wx = cx - x0;
+      const top = map[y0 * iw + x0] * (1 - wx) + map[y0 * iw + x1] * wx;
+      const bottom = map[y1 * iw + x0] * (1 - wx) + map[y1 * iw + x1] * wx;
+      out[y * ow + x] = top * (1 - wy) + bottom * wy;
+    }
+  }
+  return out;
+}
