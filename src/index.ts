@@ -13,3 +13,10 @@ export { Explainer, ExplainerCache, type ExplainRun, type LayerResult, type Expl
 export type { Runtime, Session, RtTensor, SessionOptions } from './runtime/types.js';
 export { createOrtRuntime } from './runtime/ort.js';
 export { supportedOps } from './vjp/registry.js';
+export { listLayers, resolveLayer, defaultLayer, defaultInputShape, type LayerInfo } from './layers.js';
+export { gradCam, gradCamWeights, weightedChannelSum } from './cam/gradcam.js';
+export { finalizeMaps, normalizeMinMax, relu, resizeBilinear } from './cam/postprocess.js';
+export { preset, planGeometry, toTensor, mapToOriginal, type PreprocessSpec, type Geometry } from './image/preprocess.js';
+export type { RawImage } from './image/raw.js';
+export { IMAGENET_LABELS } from './labels/imagenet.js';
+export { parseLabels, resolveClass, labelsFor } from './labels/labels.js';
