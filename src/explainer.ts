@@ -36,7 +36,7 @@ export class Explainer {
 
   static async create(runtime: Runtime, decoded: DecodedModel, options: ExplainerOptions): Promise<Explainer> {
     const model = await compileExplainModel(runtime, decoded, options);
-    const session = await runtime.createSession(model.bytes, { threads: options.threads, optimization: options.optimization });
+    const session = await runtime.createSession(model.bytes, { threads: options.threads, optimization: options.optimization, externalData: decoded.externalData });
     return new Explainer(model, session, options.inputShape);
   }
 

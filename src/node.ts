@@ -1,9 +1,10 @@
 /** Node entry point: the platform-free API plus onnxruntime-node and file loading. */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { decodeModel, type DecodedModel } from './onnx/decode.js';
-import { createOrtRuntime, type OrtModule } from './runtime/ort.js';
+import { decodeModel, type DecodedModel, type ExternalData } from './onnx/decode.js';
+import { createOrtRuntime, type ExternalDataPlacer, type OrtModule } from './runtime/ort.js';
 import type { Runtime } from './runtime/types.js';
 import { InvalidModelError } from './errors.js';
 import { ImageExplainer, type ExplainOptions, type ExplainResult, type ImageSource, type Platform } from './api/explain.js';
@@ -14,7 +15,41 @@ export * from './index.js';
 let runtime: Runtime | undefined;
 /** The onnxruntime-node runtime (CPU). */
 export function nodeRuntime(): Runtime {
-  return (runtime ??= createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-node'));
+  return (runtime ??= createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-node', {}, placeExternalData));
+}
+
+/**
+ * onnxruntime resolves external data relative to the model file and refuses paths (symlinks included) that leave
+ * its folder. So the explain model is written into a temporary folder holding hard links to the data files (no copy);
+ * across file systems, as a hidden temporary file beside the original model; failing that, with copies of the data.
+ */
+const placeExternalData: ExternalDataPlacer = (model, ext) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gcam-'));
+  const cleanDir = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    linkAll(ext, dir, linkSync);
+  } catch {
+    try {
+      const path = join(ext.baseDir, `.gcam-explain-${process.pid}-${Date.now()}.onnx`);
+      writeFileSync(path, model);
+      cleanDir();
+      return { path, cleanup: () => rmSync(path, { force: true }) };
+    } catch {
+      linkAll(ext, dir, copyFileSync);
+    }
+  }
+  const path = join(dir, 'model.onnx');
+  writeFileSync(path, model);
+  return { path, cleanup: cleanDir };
+};
+
+function linkAll(ext: ExternalData, dir: string, place: (from: string, to: string) => void): void {
+  for (const f of ext.files) {
+    const target = join(dir, f);
+    mkdirSync(dirname(target), { recursive: true });
+    rmSync(target, { force: true });
+    place(resolve(ext.baseDir, f), target);
+  }
 }
 
 /** Loads an ONNX model from a path (external data files resolved next to it) or from bytes. */
@@ -33,7 +68,7 @@ export function loadModel(source: string | Uint8Array): DecodedModel {
     );
   }
   const dir = dirname(resolve(source));
-  return decodeModel(bytes, `Model file '${source}'`, (location) => readFileSync(resolve(dir, location)));
+  return decodeModel(bytes, `Model file '${source}'`, (location) => readFileSync(resolve(dir, location)), dir);
 }
 
 export { ImageExplainer, type ExplainOptions, type ExplainResult, type ImageSource, type Prediction } from './api/explain.js';

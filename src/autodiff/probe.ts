@@ -82,7 +82,7 @@ export async function probeTensors(
     if (!graphOutputs.has(t)) b.outputs.push({ name: t });
   }
   const bytes = appendToModel(model.bytes, model.proto, b);
-  const session = await runtime.createSession(bytes, { optimization: 'disabled' });
+  const session = await runtime.createSession(bytes, { optimization: 'disabled', externalData: model.externalData });
   try {
     const out = await session.run(feeds, wanted);
     for (const t of wanted) {

@@ -12,9 +12,16 @@ export interface DecodedModel {
   proto: ModelProto;
   /** Tensors whose data lives in external files (their names); the runtime must be able to reach those files. */
   externalTensors: string[];
+  /** Their files (locations relative to the model's folder) and that folder, when loaded from a path. */
+  externalData?: ExternalData;
 }
 
-export function decodeModel(bytes: Uint8Array, what = 'model', readExternal?: ExternalDataReader): DecodedModel {
+export interface ExternalData {
+  baseDir: string;
+  files: readonly string[];
+}
+
+export function decodeModel(bytes: Uint8Array, what = 'model', readExternal?: ExternalDataReader, baseDir?: string): DecodedModel {
   let proto: ModelProto;
   try {
     proto = ModelProtoType.decode(bytes) as unknown as ModelProto;
@@ -32,13 +39,16 @@ export function decodeModel(bytes: Uint8Array, what = 'model', readExternal?: Ex
     );
   }
   const externalTensors: string[] = [];
+  const files = new Set<string>();
   for (const t of g.initializer ?? []) {
     if (t.data_location === 1) {
       externalTensors.push(t.name ?? '');
+      const location = t.external_data?.find((e) => e.key === 'location')?.value;
+      if (location) files.add(location);
       if (readExternal) resolveExternal(t, readExternal, what);
     }
   }
-  return { bytes, proto, externalTensors };
+  return { bytes, proto, externalTensors, ...(baseDir && files.size ? { externalData: { baseDir, files: [...files] } } : {}) };
 }
 
 function resolveExternal(t: TensorProto, readExternal: ExternalDataReader, what: string): void {

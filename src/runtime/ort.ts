@@ -8,7 +8,7 @@ import { RuntimeError } from '../errors.js';
 /** The part of the onnxruntime module gcam uses. */
 export interface OrtModule {
   InferenceSession: {
-    create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession>;
+    create(model: Uint8Array | string, options?: Record<string, unknown>): Promise<OrtSession>;
   };
   Tensor: new (type: string, data: unknown, dims: readonly number[]) => OrtTensor;
 }
@@ -25,17 +25,30 @@ interface OrtSession {
   release(): Promise<void>;
 }
 
-export function createOrtRuntime(ort: OrtModule, name: string, extraOptions: Record<string, unknown> = {}): Runtime {
+/**
+ * Places a model with external data where the engine can load it from a path; returns the path and a cleanup.
+ * Only file-system platforms (Node) can provide one.
+ */
+export type ExternalDataPlacer = (model: Uint8Array, external: NonNullable<SessionOptions['externalData']>) => { path: string; cleanup(): void };
+
+export function createOrtRuntime(ort: OrtModule, name: string, extraOptions: Record<string, unknown> = {}, placeExternal?: ExternalDataPlacer): Runtime {
   return {
     name,
     async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
       const opts: Record<string, unknown> = { graphOptimizationLevel: options.optimization ?? 'all', ...extraOptions };
       if (options.threads !== undefined) opts.intraOpNumThreads = options.threads;
+      const ext = options.externalData;
+      if (ext?.files.length && !placeExternal)
+        throw new RuntimeError(`${name} cannot load a model with external data files from memory; use the Node runtime with a model path.`);
+      const placed = ext?.files.length ? placeExternal!(model, ext) : undefined;
       let s: OrtSession;
       try {
-        s = await ort.InferenceSession.create(model, opts);
+        s = await ort.InferenceSession.create(placed ? placed.path : model, opts);
       } catch (e) {
         throw new RuntimeError(`${name} could not load the model: ${(e as Error).message}`, { cause: e });
+      } finally {
+        // The session has read what it needs at creation.
+        placed?.cleanup();
       }
       return {
         inputNames: s.inputNames,

@@ -16,6 +16,8 @@ export interface SessionOptions {
   threads?: number;
   /** Graph optimisation level; default 'all'. */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** External data files the model refers to (relative to baseDir); runtimes that load from bytes must place them. */
+  externalData?: { baseDir: string; files: readonly string[] };
 }
 
 export interface Session {
