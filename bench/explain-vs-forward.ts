@@ -12,7 +12,7 @@ import os from 'node:os';
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { Explainer, GraphView, loadModel, nodeRuntime, type RtTensor } from '../src/node.js';
+import { Explainer, GraphView, defaultLayer, listLayers, loadModel, nodeRuntime, resolveLayer, type RtTensor } from '../src/node.js';
 
 const USAGE = 'usage: npm run bench -- <model.onnx> [--layer tensorName] [--runs N] [--threads T] [--size S] [--warmup W]';
 
@@ -44,27 +44,6 @@ function positiveInt(s: string, name: string, zeroOk = false): number {
     process.exit(2);
   }
   return v;
-}
-
-const GLOBAL_POOLS = new Set(['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool']);
-
-/**
- * Default layer: the input of the last global pooling over H and W (GlobalAveragePool/GlobalMaxPool, or ReduceMean/
- * ReduceMax over axes 2 and 3 given as an attribute), i.e. the last 4-D feature map. A heuristic: pass --layer when it
- * picks the wrong tensor or none.
- */
-function defaultLayer(view: GraphView): string | undefined {
-  for (let k = view.nodes.length - 1; k >= 0; k--) {
-    const n = view.nodes[k];
-    if (n.domain !== '') continue;
-    if (GLOBAL_POOLS.has(n.opType)) return n.inputs[0];
-    if (n.opType === 'ReduceMean' || n.opType === 'ReduceMax') {
-      const axes = n.ints('axes') ?? (n.inputs[1] ? view.constant(n.inputs[1])?.values : undefined);
-      const set = new Set(Array.from(axes ?? [], Number));
-      if (set.size === 2 && (set.has(2) || set.has(-2)) && (set.has(3) || set.has(-1))) return n.inputs[0];
-    }
-  }
-  return undefined;
 }
 
 /** Deterministic pseudo-random data in [0, 1) (timing does not depend on the values, but avoid all-zero inputs). */
@@ -129,10 +108,11 @@ async function main(): Promise<void> {
   const fixedBatch = fixed(dn);
   const batches = fixedBatch !== undefined ? [fixedBatch] : [1, 8];
 
-  const layer = opts.layer ?? defaultLayer(view);
-  if (!layer) throw new Error('No global pooling found to pick the default layer; pass --layer <tensorName>.');
+  // The same layer resolution as the library and CLI (names, module paths, default = last spatial layer).
+  const layers = await listLayers(runtime, decoded, { view, inputShape: [fixedBatch ?? 1, channels, h, w] });
+  const layer = opts.layer ? resolveLayer(opts.layer, layers, view) : defaultLayer(layers).tensor;
   console.log(`- input '${input.name}' [${input.dims.join(', ')}] → run at [N, ${channels}, ${h}, ${w}]`);
-  console.log(`- layer: ${layer}${opts.layer ? '' : ' (default: input of the last global pooling)'}`);
+  console.log(`- layer: ${layer}${opts.layer ? '' : ' (default: last layer with spatial extent > 1)'}`);
 
   t = performance.now();
   const forward = await runtime.createSession(decoded.bytes, { threads, optimization: 'all' });
