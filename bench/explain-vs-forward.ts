@@ -12,7 +12,16 @@ import os from 'node:os';
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { Explainer, GraphView, defaultLayer, listLayers, loadModel, nodeRuntime, resolveLayer, type RtTensor } from '../src/node.js';
+import {
+  Explainer,
+  GraphView,
+  defaultLayer,
+  listLayers,
+  loadModel,
+  nodeRuntime,
+  resolveLayer,
+  type RtTensor,
+} from '../src/node.js';
 
 const USAGE = 'usage: npm run bench -- <model.onnx> [--layer tensorName] [--runs N] [--threads T] [--size S] [--warmup W]';
 

@@ -36,7 +36,11 @@ export class Explainer {
 
   static async create(runtime: Runtime, decoded: DecodedModel, options: ExplainerOptions): Promise<Explainer> {
     const model = await compileExplainModel(runtime, decoded, options);
-    const session = await runtime.createSession(model.bytes, { threads: options.threads, optimization: options.optimization, externalData: decoded.externalData });
+    const session = await runtime.createSession(model.bytes, {
+      threads: options.threads,
+      optimization: options.optimization,
+      externalData: decoded.externalData,
+    });
     return new Explainer(model, session, options.inputShape);
   }
 
@@ -82,7 +86,11 @@ export class Explainer {
     // Every input must be fed, but only the forward nodes behind the scores run.
     const feeds = {
       [this.model.inputName]: toRt(input, [n, c, h, w], this.model.inputElemType),
-      [this.model.targetWeightsName]: toRt(new Float32Array(n * this.model.numClasses), [n, this.model.numClasses], this.scoreElemType()),
+      [this.model.targetWeightsName]: toRt(
+        new Float32Array(n * this.model.numClasses),
+        [n, this.model.numClasses],
+        this.scoreElemType(),
+      ),
     };
     const out = await this.session.run(feeds, [this.model.scoresName]);
     return toF32(out[this.model.scoresName]);

@@ -19,7 +19,11 @@ export function parseNpy(bytes: Uint8Array, what = '.npy data'): NpyArray {
   const shape = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || shape === undefined) throw new InvalidInputError(`${what} has an unreadable .npy header.`);
   if (fortran) throw new InvalidInputError(`${what} is in Fortran order; save it with np.ascontiguousarray.`);
-  const dims = shape.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const dims = shape
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const n = dims.reduce((a, b) => a * b, 1);
   const off = start + headerLen;
   const little = descr[0] !== '>';

@@ -37,7 +37,10 @@ export function defaultInputShape(view: GraphView, size?: number | [number, numb
   if (c === undefined) throw new InvalidInputError(`The model input '${input.name}' has no fixed channel count; gcam needs one.`);
   const hh = h ?? fixed(dims[2]) ?? 224;
   const ww = w ?? fixed(dims[3]) ?? 224;
-  if (size !== undefined && ((fixed(dims[2]) !== undefined && fixed(dims[2]) !== hh) || (fixed(dims[3]) !== undefined && fixed(dims[3]) !== ww)))
+  if (
+    size !== undefined &&
+    ((fixed(dims[2]) !== undefined && fixed(dims[2]) !== hh) || (fixed(dims[3]) !== undefined && fixed(dims[3]) !== ww))
+  )
     throw new InvalidInputError(
       `The model input '${input.name}' has a fixed size ${dims[2]}×${dims[3]}; it cannot take ${hh}×${ww}. Re-export it with dynamic height/width to change the size.`,
     );
@@ -80,8 +83,16 @@ export async function listLayers(
     const n = view.nodes[k];
     if (n.outputs.some((o) => toOutput.has(o))) for (const i of n.inputs) if (i) toOutput.add(i);
   }
-  const candidates = view.nodes.flatMap((n) => n.outputs.filter((o) => o && fromInput.has(o) && toOutput.has(o)).map((o) => ({ n, o })));
-  const meta = await probeTensors(runtime, decoded, view, { [input.name]: inputShape }, candidates.map((c) => c.o));
+  const candidates = view.nodes.flatMap((n) =>
+    n.outputs.filter((o) => o && fromInput.has(o) && toOutput.has(o)).map((o) => ({ n, o })),
+  );
+  const meta = await probeTensors(
+    runtime,
+    decoded,
+    view,
+    { [input.name]: inputShape },
+    candidates.map((c) => c.o),
+  );
   const out: LayerInfo[] = [];
   for (const { n, o } of candidates) {
     const m = meta.get(o);
@@ -97,7 +108,9 @@ export function defaultLayer(layers: readonly LayerInfo[]): LayerInfo {
     const d = layers[i].dims;
     if (d.length >= 4 && d.slice(2).reduce((a, b) => a * b, 1) > 1) return layers[i];
   }
-  throw new InvalidInputError('The model has no layer with spatial extent > 1 to explain; pass a layer explicitly (see `gcam layers`).');
+  throw new InvalidInputError(
+    'The model has no layer with spatial extent > 1 to explain; pass a layer explicitly (see `gcam layers`).',
+  );
 }
 
 /**
@@ -112,12 +125,18 @@ export function resolveLayer(name: string, layers: readonly LayerInfo[], view: G
   const trimmed = name.replace(/^\/+|\/+$/g, '');
   // Scoped names: torch's '/a/a.b/Op' scopes, or name prefixes like Caffe's 'fire9/…'.
   const inScope = layers.filter(
-    (l) => scopesOf(l.node).includes(trimmed) || l.node.startsWith(`/${trimmed}/`) || l.tensor.startsWith(`${trimmed}/`) || l.node.startsWith(`${trimmed}/`),
+    (l) =>
+      scopesOf(l.node).includes(trimmed) ||
+      l.node.startsWith(`/${trimmed}/`) ||
+      l.tensor.startsWith(`${trimmed}/`) ||
+      l.node.startsWith(`${trimmed}/`),
   );
   if (inScope.length) return inScope[inScope.length - 1].tensor;
   // A tensor or node that exists but is not a layer (e.g. 2-D, integer, or not on the path to the output).
   const known = view.producer.has(name) || view.nodes.some((n) => n.name === name);
-  const extra = known ? ` '${name}' exists but is not an explainable layer (not a float tensor of rank ≥ 3 feeding the output).` : '';
+  const extra = known
+    ? ` '${name}' exists but is not an explainable layer (not a float tensor of rank ≥ 3 feeding the output).`
+    : '';
   throw new LayerNotFoundError(name, suggestLayers(name, layers), extra);
 }
 
@@ -133,7 +152,8 @@ function suggestLayers(name: string, layers: readonly LayerInfo[]): string[] {
     .map((n) => {
       const c = n.toLowerCase();
       // Substring matches first, then edit distance.
-      const score = c.includes(q) || q.includes(c) ? Math.abs(c.length - q.length) * 0.01 : distance(q, c) / Math.max(q.length, c.length);
+      const score =
+        c.includes(q) || q.includes(c) ? Math.abs(c.length - q.length) * 0.01 : distance(q, c) / Math.max(q.length, c.length);
       return { n, score };
     })
     .filter((s) => s.score < 0.6)

@@ -86,7 +86,11 @@ export function nodePlatform(): Platform {
  * One call: explain images with a model (path, bytes or decoded). For repeated calls keep an ImageExplainer
  * (createImageExplainer) so the explain model is compiled once.
  */
-export async function explain(model: string | Uint8Array | DecodedModel, images: readonly ImageSource[], options: ExplainOptions = {}): Promise<ExplainResult[]> {
+export async function explain(
+  model: string | Uint8Array | DecodedModel,
+  images: readonly ImageSource[],
+  options: ExplainOptions = {},
+): Promise<ExplainResult[]> {
   const ex = await createImageExplainer(model, { size: options.size });
   try {
     return await ex.explain(images, options);
@@ -95,7 +99,10 @@ export async function explain(model: string | Uint8Array | DecodedModel, images:
   }
 }
 
-export async function createImageExplainer(model: string | Uint8Array | DecodedModel, options: { size?: number | [number, number] } = {}): Promise<ImageExplainer> {
+export async function createImageExplainer(
+  model: string | Uint8Array | DecodedModel,
+  options: { size?: number | [number, number] } = {},
+): Promise<ImageExplainer> {
   const decoded = typeof model === 'string' || model instanceof Uint8Array ? loadModel(model) : model;
   return ImageExplainer.create(nodePlatform(), decoded, options);
 }

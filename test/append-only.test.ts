@@ -71,7 +71,7 @@ describe('append-only model writing', () => {
       if (tag >>> 3 === 7) graphField = original.subarray(start, r.pos);
     }
     assert.ok(graphField && indexOfBytes(em.bytes, graphField) >= 0, 'original graph bytes preserved');
-    assert.ok(indexOfBytes(em.bytes, new Uint8Array([(999 << 3) & 0x7f | 0x80, 999 >> 4, 42])) >= 0, 'unknown field preserved');
+    assert.ok(indexOfBytes(em.bytes, new Uint8Array([((999 << 3) & 0x7f) | 0x80, 999 >> 4, 42])) >= 0, 'unknown field preserved');
     const rewritten = ModelProtoType.decode(em.bytes) as unknown as ModelProto;
     assert.equal(opsetOf(rewritten), 16);
     assert.equal(rewritten.opset_import?.length, decoded.opset_import?.length, 'no duplicate opset entries');

@@ -42,7 +42,10 @@ function branchyModel(extra: { op: string }[] = []): Uint8Array {
 describe('engine errors', () => {
   it('not an ONNX file (a PNG) → InvalidModelError', { ...needsShared('images/chelsea.png') }, () => {
     const png = readFileSync(sharedPath('images/chelsea.png')!);
-    assert.throws(() => decodeModel(png), (e: unknown) => e instanceof InvalidModelError && /not (a readable )?(an )?ONNX/.test(e.message));
+    assert.throws(
+      () => decodeModel(png),
+      (e: unknown) => e instanceof InvalidModelError && /not (a readable )?(an )?ONNX/.test(e.message),
+    );
   });
 
   it('a text file → InvalidModelError', () => {
@@ -50,7 +53,10 @@ describe('engine errors', () => {
   });
 
   it('missing model file → InvalidModelError naming the path', () => {
-    assert.throws(() => loadModel('/nonexistent/model.onnx'), (e: unknown) => e instanceof InvalidModelError && e.message.includes('/nonexistent/model.onnx'));
+    assert.throws(
+      () => loadModel('/nonexistent/model.onnx'),
+      (e: unknown) => e instanceof InvalidModelError && e.message.includes('/nonexistent/model.onnx'),
+    );
   });
 
   it('a truncated model → InvalidModelError', { ...needsShared(SQUEEZENET) }, () => {
@@ -70,8 +76,15 @@ describe('engine errors', () => {
       compileExplainModel(runtime, decodeModel(intInput), { targets: ['y'], inputShape: [1, 16, 1, 1] }),
       (e: unknown) => e instanceof InvalidModelError && /not a float image tensor/.test(e.message) && e.message.includes("'ids'"),
     );
-    const flat = tinyModel({ inputs: [{ name: 'v', dims: ['N', 8] }], outputs: ['y'], nodes: [{ op: 'Relu', inputs: ['v'], outputs: ['y'] }] });
-    await assert.rejects(compileExplainModel(runtime, decodeModel(flat), { targets: ['y'], inputShape: [1, 8, 1, 1] }), InvalidModelError);
+    const flat = tinyModel({
+      inputs: [{ name: 'v', dims: ['N', 8] }],
+      outputs: ['y'],
+      nodes: [{ op: 'Relu', inputs: ['v'], outputs: ['y'] }],
+    });
+    await assert.rejects(
+      compileExplainModel(runtime, decodeModel(flat), { targets: ['y'], inputShape: [1, 8, 1, 1] }),
+      InvalidModelError,
+    );
   });
 
   it('a layer name that does not exist → LayerNotFoundError with close names', async () => {
@@ -86,14 +99,21 @@ describe('engine errors', () => {
 
   it('a layer the output does not depend on → LayerNotOnPathError', async () => {
     await assert.rejects(
-      compileExplainModel(runtime, decodeModel(branchyModel()), { targets: ['side'], output: 'logits', inputShape: [1, 2, 4, 4] }),
+      compileExplainModel(runtime, decodeModel(branchyModel()), {
+        targets: ['side'],
+        output: 'logits',
+        inputShape: [1, 2, 4, 4],
+      }),
       (e: unknown) => e instanceof LayerNotOnPathError && e.message.includes("'side'") && e.message.includes("'logits'"),
     );
   });
 
   it('an op without a rule → UnsupportedOpError naming op, node and a layer that works', async () => {
     await assert.rejects(
-      compileExplainModel(runtime, decodeModel(branchyModel([{ op: 'Cos' }, { op: 'Sin' }])), { targets: ['a'], inputShape: [1, 2, 4, 4] }),
+      compileExplainModel(runtime, decodeModel(branchyModel([{ op: 'Cos' }, { op: 'Sin' }])), {
+        targets: ['a'],
+        inputShape: [1, 2, 4, 4],
+      }),
       (e: unknown) => {
         assert.ok(e instanceof UnsupportedOpError, String(e));
         assert.deepEqual(
@@ -114,7 +134,10 @@ describe('engine errors', () => {
     const explainer = await Explainer.create(runtime, decodeModel(branchyModel()), { targets: ['a'], inputShape: [1, 2, 4, 4] });
     try {
       const x = new Float32Array(2 * 2 * 4 * 4).fill(1);
-      await assert.rejects(explainer.run(x, new Float32Array(3)), (e: unknown) => e instanceof InvalidInputError && /\[2, 3\]/.test(e.message));
+      await assert.rejects(
+        explainer.run(x, new Float32Array(3)),
+        (e: unknown) => e instanceof InvalidInputError && /\[2, 3\]/.test(e.message),
+      );
       await assert.rejects(explainer.run(new Float32Array(5), new Float32Array(3)), InvalidInputError);
     } finally {
       await explainer.release();

@@ -17,14 +17,17 @@ function pattern(): Float32Array {
   const x = new Float32Array(3 * 224 * 224);
   for (let c = 0; c < 3; c++)
     for (let i = 0; i < 224; i++)
-      for (let j = 0; j < 224; j++) x[(c * 224 + i) * 224 + j] = 127.5 + 127.5 * Math.sin(i / (9 + c * 4)) * Math.cos(j / (13 - c * 3));
+      for (let j = 0; j < 224; j++)
+        x[(c * 224 + i) * 224 + j] = 127.5 + 127.5 * Math.sin(i / (9 + c * 4)) * Math.cos(j / (13 - c * 3));
   return x;
 }
 
 async function plainOutput(path: string, x: Float32Array, fp16: boolean): Promise<Float32Array> {
   const session = await runtime.createSession(loadModel(path).bytes);
   try {
-    const input = fp16 ? { type: 'float16' as const, dims: [1, 3, 224, 224], data: float32ArrayToFloat16(x) } : { type: 'float32' as const, dims: [1, 3, 224, 224], data: x };
+    const input = fp16
+      ? { type: 'float16' as const, dims: [1, 3, 224, 224], data: float32ArrayToFloat16(x) }
+      : { type: 'float32' as const, dims: [1, 3, 224, 224], data: x };
     const out = await session.run({ data_0: input });
     return toF32(out.softmaxout_1);
   } finally {
@@ -44,32 +47,42 @@ for (const [label, rel, fp16, tol] of [
   ['float16', SQUEEZENET_FP16, true, 2e-3],
 ] as const) {
   describe(`SqueezeNet 1.1 ${label} (opset 7)`, () => {
-    it('explain model scores are the logits under the softmax, which equals the plain model output', { ...needsShared(rel) }, async () => {
-      const path = sharedPath(rel)!;
-      const x = pattern();
-      const plain = await plainOutput(path, x, fp16);
-      const explainer = await Explainer.create(runtime, loadModel(path), { targets: ['fire9/concat_1', 'conv10_2'], inputShape: [1, 3, 224, 224] });
-      try {
-        assert.equal(explainer.model.opset, 7, 'no opset raise needed after the last MaxPool');
-        const tw = new Float32Array(1000);
-        const top = plain.indexOf(Math.max(...plain));
-        tw[top] = 1;
-        const run = await explainer.run(x, tw);
-        assert.equal(run.scores.length, 1000);
-        assertClose(softmax(run.scores), plain, tol, 'softmax(scores) vs plain output');
-        assert.equal(run.scores.indexOf(Math.max(...run.scores)), top, 'same predicted class');
-        // conv10_2 → GlobalAveragePool → logits: d logit_k / dA = 1/169 on channel k, 0 elsewhere (13×13 map).
-        const g = run.layers[1];
-        assert.deepEqual(g.dims, [1, 1000, 13, 13]);
-        const expected = new Float32Array(g.gradient.length);
-        expected.fill(1 / 169, top * 169, (top + 1) * 169);
-        assertClose(g.gradient, expected, fp16 ? 1e-3 : 1e-6, 'dA at conv10_2');
-        const f = run.layers[0];
-        assert.deepEqual(f.dims, [1, 512, 13, 13]);
-        assert.ok(f.gradient.some((v) => v !== 0) && f.gradient.every(Number.isFinite), 'fire9 gradient is finite and not all zero');
-      } finally {
-        await explainer.release();
-      }
-    });
+    it(
+      'explain model scores are the logits under the softmax, which equals the plain model output',
+      { ...needsShared(rel) },
+      async () => {
+        const path = sharedPath(rel)!;
+        const x = pattern();
+        const plain = await plainOutput(path, x, fp16);
+        const explainer = await Explainer.create(runtime, loadModel(path), {
+          targets: ['fire9/concat_1', 'conv10_2'],
+          inputShape: [1, 3, 224, 224],
+        });
+        try {
+          assert.equal(explainer.model.opset, 7, 'no opset raise needed after the last MaxPool');
+          const tw = new Float32Array(1000);
+          const top = plain.indexOf(Math.max(...plain));
+          tw[top] = 1;
+          const run = await explainer.run(x, tw);
+          assert.equal(run.scores.length, 1000);
+          assertClose(softmax(run.scores), plain, tol, 'softmax(scores) vs plain output');
+          assert.equal(run.scores.indexOf(Math.max(...run.scores)), top, 'same predicted class');
+          // conv10_2 → GlobalAveragePool → logits: d logit_k / dA = 1/169 on channel k, 0 elsewhere (13×13 map).
+          const g = run.layers[1];
+          assert.deepEqual(g.dims, [1, 1000, 13, 13]);
+          const expected = new Float32Array(g.gradient.length);
+          expected.fill(1 / 169, top * 169, (top + 1) * 169);
+          assertClose(g.gradient, expected, fp16 ? 1e-3 : 1e-6, 'dA at conv10_2');
+          const f = run.layers[0];
+          assert.deepEqual(f.dims, [1, 512, 13, 13]);
+          assert.ok(
+            f.gradient.some((v) => v !== 0) && f.gradient.every(Number.isFinite),
+            'fire9 gradient is finite and not all zero',
+          );
+        } finally {
+          await explainer.release();
+        }
+      },
+    );
   });
 }

@@ -54,7 +54,10 @@ describe('external data', () => {
       const run = await ex.run(x, Float32Array.from([1, 0]));
       // a0 = 2x, a1 = −3x; y0 = mean(relu(2x)) → dy0/da0 = [x > 0]/9, da1 = 0.
       assert.deepEqual(Array.from(run.scores), [(2 * (1 + 2 + 3 + 1 + 1)) / 9, (-3 * (-1 - 2 - 1)) / 9].map(Math.fround));
-      assert.deepEqual(Array.from(run.layers[0].gradient).map((v) => +v.toFixed(6)), [...Array.from(x, (v) => (v > 0 ? +(1 / 9).toFixed(6) : 0)), ...Array(9).fill(0)]);
+      assert.deepEqual(
+        Array.from(run.layers[0].gradient).map((v) => +v.toFixed(6)),
+        [...Array.from(x, (v) => (v > 0 ? +(1 / 9).toFixed(6) : 0)), ...Array(9).fill(0)],
+      );
       await ex.release();
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -65,7 +68,10 @@ describe('external data', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gcam-ext-test-'));
     try {
       const path = writeExternalModel(dir, false);
-      assert.throws(() => loadModel(path), (e: unknown) => e instanceof InvalidModelError && e.message.includes('weights/w.bin'));
+      assert.throws(
+        () => loadModel(path),
+        (e: unknown) => e instanceof InvalidModelError && e.message.includes('weights/w.bin'),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

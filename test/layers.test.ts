@@ -16,25 +16,29 @@ describe('layers', () => {
     assert.equal(modulePath('Relu_63'), undefined);
   });
 
-  it('SqueezeNet: lists layers with shapes, picks the last spatial layer, resolves names', { ...needsShared(SQUEEZENET) }, async () => {
-    const decoded = loadModel(sharedPath(SQUEEZENET)!);
-    const view = new GraphView(decoded.proto);
-    assert.deepEqual(defaultInputShape(view), [1, 3, 224, 224]);
-    const layers = await listLayers(runtime, decoded, { view });
-    const fire9 = layers.find((l) => l.tensor === 'fire9/concat_1');
-    assert.deepEqual(fire9?.dims, [1, 512, 13, 13]);
-    assert.equal(fire9?.opType, 'Concat');
-    assert.deepEqual(layers.find((l) => l.tensor === 'conv1_2')?.dims, [1, 64, 111, 111]);
-    // The last tensor with spatial extent > 1: conv10's ReLU (13×13), just before GlobalAveragePool.
-    assert.equal(defaultLayer(layers).tensor, 'conv10_2');
-    assert.equal(resolveLayer('fire9/concat_1', layers, view), 'fire9/concat_1');
-    assert.equal(resolveLayer('Relu_63', layers, view), 'conv10_2', 'node name → its output');
-    assert.equal(resolveLayer('fire9', layers, view), 'fire9/concat_2', "scope prefix 'fire9/' → its last tensor");
-    assert.throws(
-      () => resolveLayer('fire9/concat', layers, view),
-      (e: unknown) => e instanceof LayerNotFoundError && e.suggestions[0].startsWith('fire9/concat_'),
-    );
-  });
+  it(
+    'SqueezeNet: lists layers with shapes, picks the last spatial layer, resolves names',
+    { ...needsShared(SQUEEZENET) },
+    async () => {
+      const decoded = loadModel(sharedPath(SQUEEZENET)!);
+      const view = new GraphView(decoded.proto);
+      assert.deepEqual(defaultInputShape(view), [1, 3, 224, 224]);
+      const layers = await listLayers(runtime, decoded, { view });
+      const fire9 = layers.find((l) => l.tensor === 'fire9/concat_1');
+      assert.deepEqual(fire9?.dims, [1, 512, 13, 13]);
+      assert.equal(fire9?.opType, 'Concat');
+      assert.deepEqual(layers.find((l) => l.tensor === 'conv1_2')?.dims, [1, 64, 111, 111]);
+      // The last tensor with spatial extent > 1: conv10's ReLU (13×13), just before GlobalAveragePool.
+      assert.equal(defaultLayer(layers).tensor, 'conv10_2');
+      assert.equal(resolveLayer('fire9/concat_1', layers, view), 'fire9/concat_1');
+      assert.equal(resolveLayer('Relu_63', layers, view), 'conv10_2', 'node name → its output');
+      assert.equal(resolveLayer('fire9', layers, view), 'fire9/concat_2', "scope prefix 'fire9/' → its last tensor");
+      assert.throws(
+        () => resolveLayer('fire9/concat', layers, view),
+        (e: unknown) => e instanceof LayerNotFoundError && e.suggestions[0].startsWith('fire9/concat_'),
+      );
+    },
+  );
 
   it('PyTorch module paths resolve to the last tensor of the module scope (torch.onnx exports)', async () => {
     const cases: [string, string, string][] = [
@@ -53,8 +57,15 @@ describe('layers', () => {
     const decoded = loadModel(fileURLToPath(new URL('./fixtures/e2e/resnet.onnx', import.meta.url)));
     const view = new GraphView(decoded.proto);
     const layers = await listLayers(runtime, decoded, { view, inputShape: [1, 3, 64, 64] });
-    assert.equal(defaultLayer(layers).tensor, '/layer2/layer2.1/relu_1/Relu_output_0', 'default = last spatial layer before pooling');
-    assert.throws(() => resolveLayer('layer5', layers, view), (e: unknown) => e instanceof LayerNotFoundError && e.suggestions.some((x) => x.startsWith('layer')));
+    assert.equal(
+      defaultLayer(layers).tensor,
+      '/layer2/layer2.1/relu_1/Relu_output_0',
+      'default = last spatial layer before pooling',
+    );
+    assert.throws(
+      () => resolveLayer('layer5', layers, view),
+      (e: unknown) => e instanceof LayerNotFoundError && e.suggestions.some((x) => x.startsWith('layer')),
+    );
   });
 
   it('fixed-size model refuses another input size with a clear error', { ...needsShared(SQUEEZENET) }, () => {

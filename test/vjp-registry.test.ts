@@ -6,10 +6,44 @@ import { ALL_RULES } from '../src/vjp/all.js';
 import { loadVjpCases } from './helpers/vjp-cases.js';
 
 const PROMISED = [
-  'Conv', 'Gemm', 'MatMul', 'Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Softmax',
-  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Erf', 'BatchNormalization', 'MaxPool', 'AveragePool', 'GlobalAveragePool',
-  'GlobalMaxPool', 'ReduceMean', 'ReduceSum', 'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Concat', 'Split',
-  'Slice', 'Gather', 'Pad', 'Identity', 'Dropout',
+  'Conv',
+  'Gemm',
+  'MatMul',
+  'Relu',
+  'LeakyRelu',
+  'PRelu',
+  'Clip',
+  'Sigmoid',
+  'HardSigmoid',
+  'HardSwish',
+  'Tanh',
+  'Softmax',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Pow',
+  'Sqrt',
+  'Erf',
+  'BatchNormalization',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'ReduceMean',
+  'ReduceSum',
+  'Flatten',
+  'Reshape',
+  'Transpose',
+  'Squeeze',
+  'Unsqueeze',
+  'Concat',
+  'Split',
+  'Slice',
+  'Gather',
+  'Pad',
+  'Identity',
+  'Dropout',
 ];
 
 const kebab = (op: string) => op.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
@@ -31,11 +65,17 @@ describe('VJP rule registry', () => {
 
   it('every promised op has a rule', () => {
     const ops = new Set(ALL_RULES.map((r) => r.opType));
-    assert.deepEqual(PROMISED.filter((p) => !ops.has(p)), []);
+    assert.deepEqual(
+      PROMISED.filter((p) => !ops.has(p)),
+      [],
+    );
   });
 
   it('every rule is exercised by at least one torch-referenced fixture case', () => {
     const covered = new Set(loadVjpCases().flatMap((g) => g.cases.flatMap((c) => c.ops)));
-    assert.deepEqual(ALL_RULES.map((r) => r.opType).filter((op) => !covered.has(op)), []);
+    assert.deepEqual(
+      ALL_RULES.map((r) => r.opType).filter((op) => !covered.has(op)),
+      [],
+    );
   });
 });

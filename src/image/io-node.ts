@@ -12,7 +12,10 @@ export class ImageReadError extends GcamError {
 }
 
 /** Decodes an image file or buffer to 8-bit RGB (alpha dropped, gray expanded, EXIF orientation applied). */
-export async function readImage(source: string | Uint8Array, what = typeof source === 'string' ? `'${source}'` : 'image bytes'): Promise<RawImage> {
+export async function readImage(
+  source: string | Uint8Array,
+  what = typeof source === 'string' ? `'${source}'` : 'image bytes',
+): Promise<RawImage> {
   try {
     const { data, info } = await sharp(source, { pages: 1, failOn: 'error' })
       .autoOrient()
@@ -20,22 +23,37 @@ export async function readImage(source: string | Uint8Array, what = typeof sourc
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    return {
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    };
   } catch (e) {
     const msg = (e as Error).message;
-    if (/no such file|ENOENT|Input file is missing/i.test(msg)) throw new ImageReadError(`Image ${what} does not exist.`, { cause: e });
-    throw new ImageReadError(`Image ${what} cannot be decoded (${msg.split('\n')[0]}); is it a valid PNG/JPEG/WebP/TIFF/GIF?`, { cause: e });
+    if (/no such file|ENOENT|Input file is missing/i.test(msg))
+      throw new ImageReadError(`Image ${what} does not exist.`, { cause: e });
+    throw new ImageReadError(`Image ${what} cannot be decoded (${msg.split('\n')[0]}); is it a valid PNG/JPEG/WebP/TIFF/GIF?`, {
+      cause: e,
+    });
   }
 }
 
 /** Bilinear-family resize with sharp (area-aware when shrinking, as PIL and torchvision's antialias). */
 export async function resizeImage(img: RawImage, width: number, height: number): Promise<RawImage> {
   if (img.width === width && img.height === height) return img;
-  const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 } })
+  const { data, info } = await sharp(img.data, {
+    raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 },
+  })
     .resize(width, height, { fit: 'fill', kernel: 'linear' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  return {
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
 }
 
 /** Encodes to the format the file extension names (.png, .jpg/.jpeg, .webp; default PNG). */
@@ -69,7 +87,8 @@ export interface Panel {
   caption?: string;
 }
 
-const escapeXml = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+const escapeXml = (s: string) =>
+  s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
 /**
  * A figure: rows of panels (each row e.g. original | heatmap | overlay), every panel with an optional caption strip.
@@ -103,5 +122,10 @@ export async function composeFigure(rows: Panel[][], gap = 8): Promise<RawImage>
     .composite(composites)
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  return {
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
 }

@@ -21,7 +21,9 @@ export function heatmap(map: Float32Array, width: number, height: number, colorm
 /** (1 − alpha)·image + alpha·heatmap, RGB out; the image may be gray, RGB or RGBA (alpha ignored). */
 export function overlay(image: RawImage, heat: RawImage, alpha = 0.5): RawImage {
   if (image.width !== heat.width || image.height !== heat.height)
-    throw new InvalidInputError(`Overlay needs equal sizes: image ${image.width}×${image.height}, heatmap ${heat.width}×${heat.height}.`);
+    throw new InvalidInputError(
+      `Overlay needs equal sizes: image ${image.width}×${image.height}, heatmap ${heat.width}×${heat.height}.`,
+    );
   if (!(alpha >= 0 && alpha <= 1)) throw new InvalidInputError(`alpha must be in [0, 1]; got ${alpha}.`);
   const n = image.width * image.height;
   const out = new Uint8Array(n * 3);

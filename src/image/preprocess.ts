@@ -41,7 +41,9 @@ export function preset(name: string, size: [number, number] = [224, 224], channe
     case 'caffe':
       return { size, resize: 'stretch', channelOrder: 'BGR', range: 255, mean: pick([0, 0, 0]), std: pick([1, 1, 1]) };
     default:
-      throw new InvalidInputError(`Unknown preprocessing preset '${name}'; choose one of ${PRESETS.join(', ')}, 'none', or a custom spec.`);
+      throw new InvalidInputError(
+        `Unknown preprocessing preset '${name}'; choose one of ${PRESETS.join(', ')}, 'none', or a custom spec.`,
+      );
   }
 }
 
@@ -63,20 +65,33 @@ export function planGeometry(width: number, height: number, spec: PreprocessSpec
     const rw = Math.max(w, Math.round(width * s));
     const rh = Math.max(h, Math.round(height * s));
     // Centre crop as torchvision: top = round((rh − h) / 2).
-    return { original: [width, height], resized: [rw, rh], offset: [Math.round((rw - w) / 2), Math.round((rh - h) / 2)], input: [w, h] };
+    return {
+      original: [width, height],
+      resized: [rw, rh],
+      offset: [Math.round((rw - w) / 2), Math.round((rh - h) / 2)],
+      input: [w, h],
+    };
   }
   const s = Math.min(w / width, h / height);
   const rw = Math.max(1, Math.round(width * s));
   const rh = Math.max(1, Math.round(height * s));
-  return { original: [width, height], resized: [rw, rh], offset: [-Math.floor((w - rw) / 2), -Math.floor((h - rh) / 2)], input: [w, h] };
+  return {
+    original: [width, height],
+    resized: [rw, rh],
+    offset: [-Math.floor((w - rw) / 2), -Math.floor((h - rh) / 2)],
+    input: [w, h],
+  };
 }
 
 /** The model input [C, H, W] from the photo already resized to geometry.resized. Letterbox borders get the mean. */
 export function toTensor(resized: RawImage, g: Geometry, spec: PreprocessSpec, channels: number): Float32Array {
   const [w, h] = g.input;
-  if (resized.width !== g.resized[0] || resized.height !== g.resized[1]) throw new Error('gcam internal: image not resized to plan');
+  if (resized.width !== g.resized[0] || resized.height !== g.resized[1])
+    throw new Error('gcam internal: image not resized to plan');
   if (channels !== 1 && channels !== 3)
-    throw new InvalidInputError(`The model takes ${channels}-channel input; image presets give 1 (gray) or 3 (RGB/BGR) channels.`);
+    throw new InvalidInputError(
+      `The model takes ${channels}-channel input; image presets give 1 (gray) or 3 (RGB/BGR) channels.`,
+    );
   if (spec.mean.length !== channels || spec.std.length !== channels)
     throw new InvalidInputError(
       `The preprocessing has ${spec.mean.length} mean and ${spec.std.length} std values but the model takes ${channels} channels.`,

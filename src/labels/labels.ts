@@ -40,11 +40,14 @@ export function resolveClass(spec: number | string, numClasses: number, labels?:
   const asNum = typeof spec === 'number' ? spec : /^\s*\d+\s*$/.test(spec) ? Number(spec) : undefined;
   if (asNum !== undefined) {
     if (!Number.isInteger(asNum) || asNum < 0 || asNum >= numClasses)
-      throw new InvalidInputError(`Class index ${spec} is out of range: the model has ${numClasses} classes (0–${numClasses - 1}).`);
+      throw new InvalidInputError(
+        `Class index ${spec} is out of range: the model has ${numClasses} classes (0–${numClasses - 1}).`,
+      );
     return asNum;
   }
   const q = String(spec).trim().toLowerCase();
-  if (!labels) throw new InvalidInputError(`Class '${spec}' is not an index and the model has no labels; pass --labels or an index.`);
+  if (!labels)
+    throw new InvalidInputError(`Class '${spec}' is not an index and the model has no labels; pass --labels or an index.`);
   const exact = labels.flatMap((l, i) => (l.toLowerCase() === q ? [i] : []));
   if (exact.length === 1) return exact[0];
   const partial = labels.flatMap((l, i) => (l.toLowerCase().includes(q) ? [i] : []));

@@ -21,7 +21,12 @@ export interface ExternalData {
   files: readonly string[];
 }
 
-export function decodeModel(bytes: Uint8Array, what = 'model', readExternal?: ExternalDataReader, baseDir?: string): DecodedModel {
+export function decodeModel(
+  bytes: Uint8Array,
+  what = 'model',
+  readExternal?: ExternalDataReader,
+  baseDir?: string,
+): DecodedModel {
   let proto: ModelProto;
   try {
     proto = ModelProtoType.decode(bytes) as unknown as ModelProto;

@@ -29,9 +29,17 @@ interface OrtSession {
  * Places a model with external data where the engine can load it from a path; returns the path and a cleanup.
  * Only file-system platforms (Node) can provide one.
  */
-export type ExternalDataPlacer = (model: Uint8Array, external: NonNullable<SessionOptions['externalData']>) => { path: string; cleanup(): void };
+export type ExternalDataPlacer = (
+  model: Uint8Array,
+  external: NonNullable<SessionOptions['externalData']>,
+) => { path: string; cleanup(): void };
 
-export function createOrtRuntime(ort: OrtModule, name: string, extraOptions: Record<string, unknown> = {}, placeExternal?: ExternalDataPlacer): Runtime {
+export function createOrtRuntime(
+  ort: OrtModule,
+  name: string,
+  extraOptions: Record<string, unknown> = {},
+  placeExternal?: ExternalDataPlacer,
+): Runtime {
   return {
     name,
     async createSession(model: Uint8Array, options: SessionOptions = {}): Promise<Session> {
@@ -39,7 +47,9 @@ export function createOrtRuntime(ort: OrtModule, name: string, extraOptions: Rec
       if (options.threads !== undefined) opts.intraOpNumThreads = options.threads;
       const ext = options.externalData;
       if (ext?.files.length && !placeExternal)
-        throw new RuntimeError(`${name} cannot load a model with external data files from memory; use the Node runtime with a model path.`);
+        throw new RuntimeError(
+          `${name} cannot load a model with external data files from memory; use the Node runtime with a model path.`,
+        );
       const placed = ext?.files.length ? placeExternal!(model, ext) : undefined;
       let s: OrtSession;
       try {

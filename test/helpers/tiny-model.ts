@@ -27,9 +27,13 @@ export function tinyModel(spec: TinySpec): Uint8Array {
     op_type: n.op,
     input: n.inputs,
     output: n.outputs,
-    attribute: Object.entries(n.attrs ?? {}).map(([name, v]) => (Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v })),
+    attribute: Object.entries(n.attrs ?? {}).map(([name, v]) =>
+      Array.isArray(v) ? { name, type: 7, ints: v } : { name, type: 2, i: v },
+    ),
   }));
-  const initializer: TensorProto[] = (spec.initializers ?? []).map((t) => makeTensor(t.name, t.dataType ?? DataType.FLOAT, t.dims, t.values));
+  const initializer: TensorProto[] = (spec.initializers ?? []).map((t) =>
+    makeTensor(t.name, t.dataType ?? DataType.FLOAT, t.dims, t.values),
+  );
   const model = {
     ir_version: 8,
     producer_name: 'gcam-test',

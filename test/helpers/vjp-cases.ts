@@ -28,4 +28,3 @@ export function loadVjpCases(): { group: string; cases: VjpCase[] }[] {
     .sort()
     .map((f) => ({ group: f.replace(/\.json$/, ''), cases: JSON.parse(readFileSync(new URL(f, DIR), 'utf8')) as VjpCase[] }));
 }
-
