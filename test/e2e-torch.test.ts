@@ -10,6 +10,7 @@
  * rounding of a tie can route a gradient differently (DESIGN.md, "Traps"); the CAMs average such differences out.
  */
 import assert from 'node:assert/strict';
+import { worstError } from './helpers/compare.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it, type TestContext } from 'node:test';
@@ -55,19 +56,8 @@ const FIXTURES: Fixture[] = readdirSync(DIR)
 
 /** max |actual − expected| / max |expected|, with the position of the worst element. */
 function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): { err: number; at: number } {
-  assert.equal(actual.length, expected.length, `length ${actual.length} vs expected ${expected.length}`);
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i] - expected[i]);
-    if (!(d <= worst)) {
-      worst = d;
-      at = i;
-    }
-  }
-  return { err: scale > 0 ? worst / scale : worst, at };
+  const { worst, at, maxExpected } = worstError(actual, expected);
+  return { err: maxExpected > 0 ? worst / maxExpected : worst, at };
 }
 
 function checkRel(t: TestContext, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {

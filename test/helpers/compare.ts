@@ -1,11 +1,15 @@
 /** Numeric comparison helpers for tests: report the worst element so failures say where and by how much. */
 import assert from 'node:assert/strict';
 
-/** Asserts |actual − expected| ≤ tol · max(1, max|expected|) elementwise. */
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+/** The largest |actual − expected| and where it is (a NaN anywhere wins), plus max |expected|. */
+export function worstError(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what = 'values',
+): { worst: number; at: number; maxExpected: number } {
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length} vs expected ${expected.length}`);
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  let maxExpected = 0;
+  for (let i = 0; i < expected.length; i++) maxExpected = Math.max(maxExpected, Math.abs(expected[i]));
   let worst = 0;
   let at = -1;
   for (let i = 0; i < expected.length; i++) {
@@ -16,6 +20,13 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       if (Number.isNaN(d)) break; // a NaN must not be overwritten by a later finite error
     }
   }
+  return { worst, at, maxExpected };
+}
+
+/** Asserts |actual − expected| ≤ tol · max(1, max|expected|) elementwise. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string): void {
+  const { worst, at, maxExpected } = worstError(actual, expected, what);
+  const scale = Math.max(1, maxExpected);
   assert.ok(
     worst <= tol * scale,
     `${what}: max error ${worst} at index ${at} (got ${actual[at]}, expected ${expected[at]}), tolerance ${tol * scale}`,

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from onnx import helper
 from .common import make_case, rand
+from .core import same_pads
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -2**63
@@ -25,14 +26,6 @@ def unchecked():
 
 
 # ---- AveragePool ----
-
-def same_pads(size, k, s, d, upper):
-    out = math.ceil(size / s)
-    total = max(0, (out - 1) * s + (k - 1) * d + 1 - size)
-    small = total // 2
-    begin = small if upper else total - small
-    return begin, total - begin
-
 
 def avgpool_reference(x, kernel, strides, pads, dilations, cip, ceil_mode):
     """Explicit average pool: window sums by a per-channel all-ones convolution over x zero-padded (and extended for
