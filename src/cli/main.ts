@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The gcam command line: a thin layer over the library (parse, call, print, map errors to exit codes). */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   GcamError,
   GraphView,
@@ -65,15 +65,21 @@ function cmdInfo(p: Parsed): number {
   }
   const supported = new Set([...supportedOps(), 'Constant', 'Shape']);
   console.log('ops:');
-  for (const [op, c] of [...counts].sort((a, b) => b[1] - a[1])) console.log(`  ${op} ×${c}${supported.has(op) ? '' : '  (no gradient rule)'}`);
+  for (const [op, c] of [...counts].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${op} ×${c}${supported.has(op) ? '' : '  (no gradient rule)'}`);
   return 0;
 }
 
 function stem(source: string): string {
+  // Image i of a batched .npy is named 'x.npy[i]': its stem is 'x_i'.
+  const item = /^(.*)\[(\d+)\]$/.exec(source);
+  if (item) return `${stem(item[1])}_${item[2]}`;
   return basename(source, extname(source)).replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-async function loadInputs(paths: string[]): Promise<{ inputs: ImageSource[]; photos: (RawImage | undefined)[]; failed: string[] }> {
+async function loadInputs(
+  paths: string[],
+): Promise<{ inputs: ImageSource[]; photos: (RawImage | undefined)[]; failed: string[] }> {
   const inputs: ImageSource[] = [];
   const photos: (RawImage | undefined)[] = [];
   const failed: string[] = [];
@@ -82,7 +88,8 @@ async function loadInputs(paths: string[]): Promise<{ inputs: ImageSource[]; pho
       if (extname(path).toLowerCase() === '.npy') {
         if (!existsSync(path)) throw new ImageReadError(`Input '${path}' does not exist.`);
         const arr = parseNpy(readFileSync(path), `'${path}'`);
-        if (arr.dims.length !== 3 && arr.dims.length !== 4) throw new ImageReadError(`'${path}' is [${arr.dims}]: expected [N,C,H,W] or [C,H,W].`);
+        if (arr.dims.length !== 3 && arr.dims.length !== 4)
+          throw new ImageReadError(`'${path}' is [${arr.dims}]: expected [N,C,H,W] or [C,H,W].`);
         const [n, ...chw] = arr.dims.length === 4 ? arr.dims : [1, ...arr.dims];
         const per = chw.reduce((a, b) => a * b, 1);
         for (let i = 0; i < n; i++) {
@@ -109,12 +116,22 @@ async function cmdExplain(p: Parsed): Promise<number> {
   if (!v.model) throw new UsageError('gcam explain needs --model <model.onnx>.');
   if (v.class && v['top-k']) throw new UsageError('Use either --class or --top-k, not both.');
   const colormap = v.colormap ?? 'jet';
-  if (!(COLORMAPS as readonly string[]).includes(colormap)) throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}.`);
+  if (!(COLORMAPS as readonly string[]).includes(colormap))
+    throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}.`);
   const alpha = floatOption(v.alpha, 'alpha', 0, 1) ?? 0.5;
   const preprocess = v.preprocess ?? 'imagenet';
-  if (!['imagenet', 'caffe', 'none'].includes(preprocess)) throw new UsageError(`--preprocess must be imagenet, caffe or none; got '${preprocess}'.`);
+  if (!['imagenet', 'caffe', 'none'].includes(preprocess))
+    throw new UsageError(`--preprocess must be imagenet, caffe or none; got '${preprocess}'.`);
   const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : undefined;
   const quiet = !!v.quiet || !process.stderr.isTTY;
+  // Refuse unwritable destinations before any work, so a run never leaves some outputs and fails on others.
+  for (const [flag, path] of [
+    ['save-cam', v['save-cam']],
+    ['json', v.json],
+  ] as const) {
+    if (path && !existsSync(dirname(resolve(path))))
+      throw new UsageError(`--${flag} ${path}: folder ${dirname(path)} does not exist.`);
+  }
   const paths = p.rest;
   const { inputs, photos, failed } = await loadInputs(paths);
   if (inputs.length === 0) {
@@ -144,7 +161,13 @@ async function cmdExplain(p: Parsed): Promise<number> {
   } finally {
     await explainer.release();
   }
-  const written = await writeOutputs(results, inputs, photos, { out: v.out, figure: !!v.figure, colormap, alpha, signed: !!v['no-relu'] });
+  const written = await writeOutputs(results, inputs, photos, {
+    out: v.out,
+    figure: !!v.figure,
+    colormap,
+    alpha,
+    signed: !!v['no-relu'],
+  });
   if (v['save-cam']) {
     const r0 = results[0];
     const data = new Float32Array(results.length * r0.inputWidth * r0.inputHeight);
@@ -153,7 +176,9 @@ async function cmdExplain(p: Parsed): Promise<number> {
   }
   for (const r of results) {
     const warn = r.warnings.length ? `  WARNING: ${r.warnings.join(' ')}` : '';
-    console.log(`${r.source}: class ${r.classIndex}${r.label ? ` '${r.label}'` : ''} score ${r.score.toFixed(4)} layer '${r.layer}'${warn}`);
+    console.log(
+      `${r.source}: class ${r.classIndex}${r.label ? ` '${r.label}'` : ''} score ${r.score.toFixed(4)} layer '${r.layer}'${warn}`,
+    );
   }
   for (const f of written) console.log(`wrote ${f}`);
   if (v.json) {
@@ -199,7 +224,12 @@ interface OutputOptions {
 }
 
 /** Renders every output in memory first, then writes each atomically: a failure leaves no partial file. */
-async function writeOutputs(results: ExplainResult[], inputs: ImageSource[], photos: (RawImage | undefined)[], o: OutputOptions): Promise<string[]> {
+async function writeOutputs(
+  results: ExplainResult[],
+  inputs: ImageSource[],
+  photos: (RawImage | undefined)[],
+  o: OutputOptions,
+): Promise<string[]> {
   const files: { path: string; image: RawImage }[] = [];
   const display = (m: Float32Array) => (o.signed ? m.map((x) => (x + 1) / 2) : m);
   const multiLayer = new Set(results.map((r) => r.layer)).size > 1;
@@ -207,9 +237,14 @@ async function writeOutputs(results: ExplainResult[], inputs: ImageSource[], pho
   const caption = (r: ExplainResult) => `${r.classIndex}${r.label ? ` ${r.label}` : ''} (${r.score.toFixed(3)}) @ ${r.layer}`;
   const byImage = new Map<number, ExplainResult[]>();
   for (const r of results) byImage.set(r.image, [...(byImage.get(r.image) ?? []), r]);
+  const stems = new Map<string, number>();
   for (const [, rs] of byImage) {
     const img = base(rs[0]);
-    const name = stem(rs[0].source);
+    // Inputs with the same stem (the same file twice, a/cat.png and b/cat.png) get _2, _3… rather than overwriting.
+    const first = stem(rs[0].source);
+    const seen = (stems.get(first) ?? 0) + 1;
+    stems.set(first, seen);
+    const name = seen > 1 ? `${first}_${seen}` : first;
     const over = (r: ExplainResult) => {
       const w = photos[r.image] ? r.width : r.inputWidth;
       const h = photos[r.image] ? r.height : r.inputHeight;
@@ -220,7 +255,10 @@ async function writeOutputs(results: ExplainResult[], inputs: ImageSource[], pho
         rs.length === 1
           ? [
               { image: img, caption: rs[0].source },
-              { image: heatmap(display(photos[rs[0].image] ? rs[0].map : rs[0].inputMap), img.width, img.height, o.colormap), caption: 'heatmap' },
+              {
+                image: heatmap(display(photos[rs[0].image] ? rs[0].map : rs[0].inputMap), img.width, img.height, o.colormap),
+                caption: 'heatmap',
+              },
               { image: over(rs[0]), caption: caption(rs[0]) },
             ]
           : [{ image: img, caption: rs[0].source }, ...rs.map((r) => ({ image: over(r), caption: caption(r) }))];
@@ -236,7 +274,9 @@ async function writeOutputs(results: ExplainResult[], inputs: ImageSource[], pho
   const single = o.out && IMAGE_EXT.has(extname(o.out).toLowerCase());
   if (single) {
     if (files.length !== 1)
-      throw new UsageError(`--out ${o.out} names one file but there are ${files.length} outputs; pass a folder instead (or --figure with one image).`);
+      throw new UsageError(
+        `--out ${o.out} names one file but there are ${files.length} outputs; pass a folder instead (or --figure with one image).`,
+      );
     await writeImage(files[0].image, o.out!);
     return [o.out!];
   }
@@ -263,7 +303,8 @@ function grayFromTensor(src: ImageSource): RawImage {
     hi = Math.max(hi, x);
   }
   const data = new Uint8Array(h * w * 3);
-  for (let i = 0; i < h * w; i++) data[i * 3] = data[i * 3 + 1] = data[i * 3 + 2] = hi > lo ? Math.round(((plane[i] - lo) / (hi - lo)) * 255) : 0;
+  for (let i = 0; i < h * w; i++)
+    data[i * 3] = data[i * 3 + 1] = data[i * 3 + 2] = hi > lo ? Math.round(((plane[i] - lo) / (hi - lo)) * 255) : 0;
   return { width: w, height: h, channels: 3, data };
 }
 
