@@ -117,15 +117,19 @@ export function toF32(t: RtTensor): Float32Array {
   return Float32Array.from(t.data as ArrayLike<number>);
 }
 
-/** Caches compiled explainers per decoded model and options, so repeated calls reuse one session. */
+/**
+ * The session cache of one model: compiled explainers keyed by (layers, output, logits/probabilities, input size,
+ * session options), so repeated calls reuse one compiled model and session. releaseAll() frees them.
+ */
 export class ExplainerCache {
-  private readonly byModel = new WeakMap<DecodedModel, Map<string, Promise<Explainer>>>();
+  private readonly entries = new Map<string, Promise<Explainer>>();
 
-  constructor(private readonly runtime: Runtime) {}
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly decoded: DecodedModel,
+  ) {}
 
-  get(decoded: DecodedModel, options: ExplainerOptions): Promise<Explainer> {
-    let m = this.byModel.get(decoded);
-    if (!m) this.byModel.set(decoded, (m = new Map()));
+  get(options: ExplainerOptions): Promise<Explainer> {
     const key = JSON.stringify([
       options.targets,
       options.output ?? null,
@@ -134,12 +138,18 @@ export class ExplainerCache {
       options.threads ?? null,
       options.optimization ?? null,
     ]);
-    let e = m.get(key);
+    let e = this.entries.get(key);
     if (!e) {
-      e = Explainer.create(this.runtime, decoded, options);
-      m.set(key, e);
-      e.catch(() => m!.delete(key));
+      e = Explainer.create(this.runtime, this.decoded, options);
+      this.entries.set(key, e);
+      e.catch(() => this.entries.delete(key));
     }
     return e;
+  }
+
+  async releaseAll(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    for (const e of all) await (await e).release();
   }
 }

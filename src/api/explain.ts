@@ -5,7 +5,7 @@
 import { GraphView } from '../onnx/graph.js';
 import type { DecodedModel } from '../onnx/decode.js';
 import type { Runtime } from '../runtime/types.js';
-import { Explainer } from '../explainer.js';
+import { ExplainerCache, type Explainer } from '../explainer.js';
 import { defaultInputShape, defaultLayer, listLayers, resolveLayer, type LayerInfo } from '../layers.js';
 import { gradCam } from '../cam/gradcam.js';
 import { finalizeMaps, resizeBilinear } from '../cam/postprocess.js';
@@ -104,31 +104,30 @@ export class ImageExplainer {
     readonly view: GraphView,
     readonly inputShape: number[],
     readonly layers: LayerInfo[],
-  ) {}
+  ) {
+    this.cache = new ExplainerCache(platform.runtime, decoded);
+  }
 
-  static async create(platform: Platform, decoded: DecodedModel, options: { size?: number | [number, number] } = {}): Promise<ImageExplainer> {
+  private readonly cache: ExplainerCache;
+
+  static async create(
+    platform: Platform,
+    decoded: DecodedModel,
+    options: { size?: number | [number, number] } = {},
+  ): Promise<ImageExplainer> {
     const view = new GraphView(decoded.proto);
     const inputShape = defaultInputShape(view, options.size);
     const layers = await listLayers(platform.runtime, decoded, { view, inputShape });
     return new ImageExplainer(platform, decoded, view, inputShape, layers);
   }
 
-  private explainers = new Map<string, Promise<Explainer>>();
-
   private explainer(targets: string[], options: ExplainOptions): Promise<Explainer> {
-    const key = JSON.stringify([targets, !!options.useProbabilities, options.threads ?? null]);
-    let e = this.explainers.get(key);
-    if (!e) {
-      e = Explainer.create(this.platform.runtime, this.decoded, {
-        targets,
-        inputShape: this.inputShape,
-        useProbabilities: options.useProbabilities,
-        threads: options.threads,
-      });
-      this.explainers.set(key, e);
-      e.catch(() => this.explainers.delete(key));
-    }
-    return e;
+    return this.cache.get({
+      targets,
+      inputShape: this.inputShape,
+      useProbabilities: options.useProbabilities,
+      threads: options.threads,
+    });
   }
 
   /** Resolves user layer names (default layer when none). */
@@ -142,7 +141,8 @@ export class ImageExplainer {
 
   async explain(images: readonly ImageSource[], options: ExplainOptions = {}): Promise<ExplainResult[]> {
     if (images.length === 0) throw new InvalidInputError('No image given.');
-    if (options.method && options.method !== 'gradcam') throw new InvalidInputError(`Unknown method '${options.method}'; available: gradcam.`);
+    if (options.method && options.method !== 'gradcam')
+      throw new InvalidInputError(`Unknown method '${options.method}'; available: gradcam.`);
     if (options.classesPerImage && options.classesPerImage.length !== images.length)
       throw new InvalidInputError(
         `classesPerImage has ${options.classesPerImage.length} entries for ${images.length} images: give one list per image.`,
@@ -156,7 +156,10 @@ export class ImageExplainer {
     const fixedClasses = options.classes?.map((c) => resolveClass(c, k, labels));
     const perImage = options.classesPerImage?.map((list) => list.map((c) => resolveClass(c, k, labels)));
     const fixedBatch = this.inputShape[0];
-    const batchSize = this.view.inputs[0].dims?.[0] === fixedBatch && typeof this.view.inputs[0].dims?.[0] === 'number' ? fixedBatch : Math.max(1, options.batchSize ?? 8);
+    const batchSize =
+      this.view.inputs[0].dims?.[0] === fixedBatch && typeof this.view.inputs[0].dims?.[0] === 'number'
+        ? fixedBatch
+        : Math.max(1, options.batchSize ?? 8);
     const results: ExplainResult[] = [];
     for (let start = 0; start < images.length; start += batchSize) {
       const chunk = images.slice(start, start + batchSize);
@@ -187,7 +190,20 @@ export class ImageExplainer {
           part.forEach((row, j) => {
             const p = prepared[row.image];
             const imageIndex = start + row.image;
-            results.push(this.finish(raw, j, p, imageIndex, row.cls, layer, scores.subarray(row.image * k, (row.image + 1) * k), labels, explainer, options));
+            results.push(
+              this.finish(
+                raw,
+                j,
+                p,
+                imageIndex,
+                row.cls,
+                layer,
+                scores.subarray(row.image * k, (row.image + 1) * k),
+                labels,
+                explainer,
+                options,
+              ),
+            );
           });
         }
       }
@@ -226,7 +242,8 @@ export class ImageExplainer {
       inputMap = f.data;
       layerMap = finalizeMaps(one, lh, lw).data;
     }
-    if (constant) warnings.push(`The map for class ${cls} at layer '${layer.name}' is constant (no gradient signal): returned as zeros.`);
+    if (constant)
+      warnings.push(`The map for class ${cls} at layer '${layer.name}' is constant (no gradient signal): returned as zeros.`);
     const map = p.geometry ? mapToOriginal(inputMap, p.geometry) : inputMap;
     const probs = explainer.model.scoresAreLogits ? softmax(scoreRow) : Float64Array.from(scoreRow);
     const predictions = topIndices(scoreRow, Math.min(options.topPredictions ?? 5, scoreRow.length)).map((i) => ({
@@ -262,13 +279,16 @@ export class ImageExplainer {
     if (typeof img === 'object' && 'tensor' in img) {
       const dims = img.dims.length === 4 ? img.dims.slice(1) : img.dims;
       if (dims.length !== 3 || dims[0] !== c || dims[1] !== h || dims[2] !== w)
-        throw new InvalidInputError(`Tensor input ${img.name ?? `#${index}`} is [${img.dims.join(', ')}]; the model takes [${c}, ${h}, ${w}].`);
+        throw new InvalidInputError(
+          `Tensor input ${img.name ?? `#${index}`} is [${img.dims.join(', ')}]; the model takes [${c}, ${h}, ${w}].`,
+        );
       return { source: img.name ?? `tensor #${index}`, tensor: img.tensor };
     }
     const source = typeof img === 'string' ? img : 'data' in img ? (img.name ?? `image #${index}`) : `image bytes #${index}`;
     const raw = typeof img === 'string' || img instanceof Uint8Array ? await this.platform.decodeImage(img) : img;
     const pre = options.preprocess ?? 'imagenet';
-    if (pre === 'none') throw new InvalidInputError(`Preprocessing 'none' needs preprocessed tensors (.npy), but ${source} is an image.`);
+    if (pre === 'none')
+      throw new InvalidInputError(`Preprocessing 'none' needs preprocessed tensors (.npy), but ${source} is an image.`);
     const spec = typeof pre === 'string' ? preset(pre, [h, w], c) : pre;
     if (spec.mean.length !== c)
       throw new InvalidInputError(
@@ -280,8 +300,7 @@ export class ImageExplainer {
   }
 
   async release(): Promise<void> {
-    for (const e of this.explainers.values()) await (await e).release();
-    this.explainers.clear();
+    await this.cache.releaseAll();
   }
 }
 
