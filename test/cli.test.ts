@@ -94,6 +94,56 @@ describe('gcam explain: SqueezeNet 1.1 on photos (--preprocess caffe)', shared, 
     assert.deepEqual(summary.skipped, []);
   });
 
+  it('custom preprocessing flags reproduce the caffe preset exactly; a wrong mean length is refused', async () => {
+    const dir = tempDir();
+    const caffe = join(dir, 'caffe.npy');
+    const custom = join(dir, 'custom.npy');
+    const a = await explain([chelsea], '--preprocess', 'caffe', '--out', join(dir, 'a'), '--save-cam', caffe);
+    assert.equal(a.code, 0, a.stderr);
+    const b = await explain(
+      [chelsea],
+      ...[
+        '--preprocess',
+        'imagenet',
+        '--resize',
+        'stretch',
+        '--channel-order',
+        'BGR',
+        '--range',
+        '255',
+        '--mean',
+        '0,0,0',
+        '--std',
+        '1,1,1',
+      ],
+      ...['--out', join(dir, 'b'), '--save-cam', custom],
+    );
+    assert.equal(b.code, 0, b.stderr);
+    assert.match(b.stdout, /class 285 'Egyptian cat'/);
+    assertClose(parseNpy(readFileSync(custom)).data, parseNpy(readFileSync(caffe)).data, 1e-6, 'custom vs caffe map');
+    // The imagenet preset itself gives a different map (RGB, crop, mean/std): the flags did change something.
+    const c = await explain(
+      [chelsea],
+      '--preprocess',
+      'imagenet',
+      '--out',
+      join(dir, 'c'),
+      '--save-cam',
+      join(dir, 'imagenet.npy'),
+    );
+    assert.equal(c.code, 0, c.stderr);
+    const im = parseNpy(readFileSync(join(dir, 'imagenet.npy'))).data;
+    const cf = parseNpy(readFileSync(caffe)).data;
+    assert.ok(im.some((v, i) => Math.abs(v - cf[i]) > 0.05), 'imagenet preset map differs from the caffe one');
+    const bad = await explain([chelsea], '--preprocess', 'caffe', '--mean', '1,2', '--out', join(dir, 'd'));
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /2 channels but the model takes 3|mean/);
+    assert.equal(existsSync(join(dir, 'd')), false);
+    const badFlag = await explain([chelsea], '--resize', 'squash', '--out', join(dir, 'e'));
+    assert.equal(badFlag.code, 2);
+    assert.match(badFlag.stderr, /--resize must be stretch, crop or letterbox/);
+  });
+
   it('--top-k 3: three results in descending score, one file and one distinct map each', async () => {
     const dir = tempDir();
     const out = join(dir, 'out');

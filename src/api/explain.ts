@@ -39,6 +39,8 @@ export interface ExplainOptions {
   relu?: boolean;
   /** Preprocessing: a preset name, 'none' (only for tensors), or a full spec. Default 'imagenet'. */
   preprocess?: 'imagenet' | 'caffe' | 'none' | PreprocessSpec;
+  /** Fields replacing those of the preset (e.g. a mean, resize mode or channel order of your own training). */
+  preprocessOverrides?: Partial<Omit<PreprocessSpec, 'size'>>;
   /** Model input size (square or [height, width]) for models with free spatial dims. */
   size?: number | [number, number];
   /** Images per session run (default 8; 1 when the model fixes its batch to 1). */
@@ -289,7 +291,7 @@ export class ImageExplainer {
     const pre = options.preprocess ?? 'imagenet';
     if (pre === 'none')
       throw new InvalidInputError(`Preprocessing 'none' needs preprocessed tensors (.npy), but ${source} is an image.`);
-    const spec = typeof pre === 'string' ? preset(pre, [h, w], c) : pre;
+    const spec = { ...(typeof pre === 'string' ? preset(pre, [h, w], c) : pre), ...options.preprocessOverrides };
     if (spec.mean.length !== c)
       throw new InvalidInputError(
         `The '${typeof pre === 'string' ? pre : 'custom'}' preprocessing gives ${spec.mean.length} channels but the model takes ${c}.`,

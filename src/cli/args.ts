@@ -13,6 +13,7 @@ export const USAGE = `gcam: Grad-CAM explanations for ONNX image classifiers
 Usage:
   gcam explain <images or .npy...> --model m.onnx [--layer L]... [--class C]... | [--top-k K]
                [--method gradcam] [--preprocess imagenet|caffe|none] [--size S] [--labels F]
+               [--resize stretch|crop|letterbox] [--channel-order RGB|BGR] [--range 1|255] [--mean a,b,c] [--std a,b,c]
                [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
                [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--quiet]
   gcam layers <model.onnx> [--size S]
@@ -27,6 +28,11 @@ const OPTIONS = {
   'top-k': { type: 'string' },
   method: { type: 'string' },
   preprocess: { type: 'string' },
+  resize: { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
+  'channel-order': { type: 'string' },
+  range: { type: 'string' },
   size: { type: 'string' },
   labels: { type: 'string' },
   'batch-size': { type: 'string' },
@@ -51,6 +57,34 @@ export function parse(argv: string[]) {
   } catch (e) {
     throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
   }
+}
+
+/** Preset overrides from --resize, --channel-order, --range, --mean, --std. */
+export function preprocessOverrides(v: Parsed['values']): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (v.resize !== undefined) {
+    if (!['stretch', 'crop', 'letterbox'].includes(v.resize))
+      throw new UsageError(`--resize must be stretch, crop or letterbox; got '${v.resize}'.`);
+    o.resize = v.resize;
+  }
+  if (v['channel-order'] !== undefined) {
+    const c = v['channel-order'].toUpperCase();
+    if (c !== 'RGB' && c !== 'BGR') throw new UsageError(`--channel-order must be RGB or BGR; got '${v['channel-order']}'.`);
+    o.channelOrder = c;
+  }
+  if (v.range !== undefined) {
+    if (v.range !== '1' && v.range !== '255') throw new UsageError(`--range must be 1 or 255; got '${v.range}'.`);
+    o.range = Number(v.range);
+  }
+  for (const key of ['mean', 'std'] as const) {
+    const s = v[key];
+    if (s === undefined) continue;
+    const nums = s.split(',').map((x) => Number(x.trim()));
+    if (nums.some((x) => !Number.isFinite(x)) || (key === 'std' && nums.some((x) => x === 0)))
+      throw new UsageError(`--${key} must be comma-separated numbers${key === 'std' ? ' (non-zero)' : ''}; got '${s}'.`);
+    o[key] = nums;
+  }
+  return o;
 }
 
 export function intOption(v: string | undefined, name: string, min = 1): number | undefined {

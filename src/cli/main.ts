@@ -25,7 +25,15 @@ import { defaultInputShape, defaultLayer, listLayers } from '../layers.js';
 import { parseLabels } from '../labels/labels.js';
 import { COLORMAPS } from '../image/colormap.js';
 import type { RawImage } from '../image/raw.js';
-import { USAGE, UsageError, floatOption, intOption, parse, type Parsed } from './args.js';
+import {
+  USAGE,
+  UsageError,
+  floatOption,
+  intOption,
+  parse,
+  preprocessOverrides as cliPreprocessOverrides,
+  type Parsed,
+} from './args.js';
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 
@@ -122,6 +130,7 @@ async function cmdExplain(p: Parsed): Promise<number> {
   const preprocess = v.preprocess ?? 'imagenet';
   if (!['imagenet', 'caffe', 'none'].includes(preprocess))
     throw new UsageError(`--preprocess must be imagenet, caffe or none; got '${preprocess}'.`);
+  const preprocessOverrides = cliPreprocessOverrides(v);
   const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : undefined;
   const quiet = !!v.quiet || !process.stderr.isTTY;
   // Refuse unwritable destinations before any work, so a run never leaves some outputs and fails on others.
@@ -151,6 +160,7 @@ async function cmdExplain(p: Parsed): Promise<number> {
         method: v.method as 'gradcam' | undefined,
         relu: !v['no-relu'],
         preprocess: preprocess as 'imagenet' | 'caffe' | 'none',
+        preprocessOverrides,
         batchSize: batch,
         threads: intOption(v.threads, 'threads'),
         labels,
