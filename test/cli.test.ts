@@ -11,7 +11,7 @@ import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { encodeNpy, parseNpy } from '../src/node.js';
 import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
-import { assertClose } from './helpers/compare.js';
+import { assertClose, maxAbsDiff, range } from './helpers/compare.js';
 import { filesIn, runCli, runCliProcess, tempDir } from './helpers/cli.js';
 import {
   caffeTensor,
@@ -39,22 +39,6 @@ function readNpy(path: string) {
 function mapAt(a: { dims: number[]; data: Float32Array }, i: number): Float32Array {
   const per = a.dims[1] * a.dims[2];
   return a.data.subarray(i * per, (i + 1) * per);
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-function range(a: ArrayLike<number>): { min: number; max: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < a.length; i++) {
-    min = Math.min(min, a[i]);
-    max = Math.max(max, a[i]);
-  }
-  return { min, max };
 }
 
 describe('gcam explain: SqueezeNet 1.1 on photos (--preprocess caffe)', shared, () => {
@@ -134,7 +118,10 @@ describe('gcam explain: SqueezeNet 1.1 on photos (--preprocess caffe)', shared, 
     assert.equal(c.code, 0, c.stderr);
     const im = parseNpy(readFileSync(join(dir, 'imagenet.npy'))).data;
     const cf = parseNpy(readFileSync(caffe)).data;
-    assert.ok(im.some((v, i) => Math.abs(v - cf[i]) > 0.05), 'imagenet preset map differs from the caffe one');
+    assert.ok(
+      im.some((v, i) => Math.abs(v - cf[i]) > 0.05),
+      'imagenet preset map differs from the caffe one',
+    );
     const bad = await explain([chelsea], '--preprocess', 'caffe', '--mean', '1,2', '--out', join(dir, 'd'));
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /2 channels but the model takes 3|mean/);

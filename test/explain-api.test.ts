@@ -18,7 +18,7 @@ import {
 } from '../src/node.js';
 import type { PreprocessSpec } from '../src/image/preprocess.js';
 import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
-import { assertClose } from './helpers/compare.js';
+import { assertClose, maxAbsDiff, range } from './helpers/compare.js';
 import { tempDir } from './helpers/cli.js';
 import { caffeTensor, fixtureFinalMap, fixtureImage, grayModel, loadE2eFixtures } from './helpers/explain-inputs.js';
 
@@ -40,26 +40,10 @@ function argmax(a: ArrayLike<number>): number {
   return best;
 }
 
-function range(a: ArrayLike<number>): { min: number; max: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < a.length; i++) {
-    min = Math.min(min, a[i]);
-    max = Math.max(max, a[i]);
-  }
-  return { min, max };
-}
-
 function meanIn(r: ExplainResult, box: { x0: number; x1: number; y0: number; y1: number }): number {
   let s = 0;
   for (let y = box.y0; y < box.y1; y++) for (let x = box.x0; x < box.x1; x++) s += r.map[y * r.width + x];
   return s / ((box.x1 - box.x0) * (box.y1 - box.y0));
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 describe('ImageExplainer on SqueezeNet 1.1 with real photos (caffe preset)', shared, () => {

@@ -11,6 +11,16 @@ export class ImageReadError extends GcamError {
   }
 }
 
+/** sharp's raw output as a RawImage (a view, no copy). */
+function toRaw(data: Buffer, info: { width: number; height: number; channels: number }): RawImage {
+  return {
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
+}
+
 /** Decodes an image file or buffer to 8-bit RGB (alpha dropped, gray expanded, EXIF orientation applied). */
 export async function readImage(
   source: string | Uint8Array,
@@ -23,12 +33,7 @@ export async function readImage(
       .toColourspace('srgb')
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return {
-      width: info.width,
-      height: info.height,
-      channels: info.channels,
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-    };
+    return toRaw(data, info);
   } catch (e) {
     const msg = (e as Error).message;
     if (/no such file|ENOENT|Input file is missing/i.test(msg))
@@ -48,12 +53,7 @@ export async function resizeImage(img: RawImage, width: number, height: number):
     .resize(width, height, { fit: 'fill', kernel: 'linear' })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return {
-    width: info.width,
-    height: info.height,
-    channels: info.channels,
-    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-  };
+  return toRaw(data, info);
 }
 
 /** Encodes to the format the file extension names (.png, .jpg/.jpeg, .webp; default PNG). */
@@ -122,10 +122,5 @@ export async function composeFigure(rows: Panel[][], gap = 8): Promise<RawImage>
     .composite(composites)
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return {
-    width: info.width,
-    height: info.height,
-    channels: info.channels,
-    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-  };
+  return toRaw(data, info);
 }

@@ -32,3 +32,19 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     `${what}: max error ${worst} at index ${at} (got ${actual[at]}, expected ${expected[at]}), tolerance ${tol * scale}`,
   );
 }
+
+/** max |a − b| over all elements. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return worstError(a, b).worst;
+}
+
+/** Smallest and largest value. */
+export function range(a: ArrayLike<number>): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    min = Math.min(min, a[i]);
+    max = Math.max(max, a[i]);
+  }
+  return { min, max };
+}
