@@ -5,7 +5,7 @@
 import { distance } from 'fastest-levenshtein';
 import { probeTensors } from './autodiff/probe.js';
 import { imageInput } from './autodiff/rewrite.js';
-import { NON_DIFFERENTIABLE_OPS } from './autodiff/slice.js';
+import { slicePath } from './autodiff/slice.js';
 import type { DecodedModel } from './onnx/decode.js';
 import { GraphView } from './onnx/graph.js';
 import { DataType } from './onnx/schema.js';
@@ -72,19 +72,14 @@ export async function listLayers(
   const view = options.view ?? new GraphView(decoded.proto);
   const input = imageInput(view);
   const inputShape = options.inputShape ?? defaultInputShape(view);
-  // Tensors that depend on the input and that some output depends on.
-  const fromInput = new Set([input.name]);
-  for (const n of view.nodes) {
-    if (n.domain === '' && NON_DIFFERENTIABLE_OPS.has(n.opType)) continue;
-    if (n.inputs.some((i) => fromInput.has(i))) for (const o of n.outputs) if (o) fromInput.add(o);
-  }
-  const toOutput = new Set(view.outputs.map((o) => o.name));
-  for (let k = view.nodes.length - 1; k >= 0; k--) {
-    const n = view.nodes[k];
-    if (n.outputs.some((o) => toOutput.has(o))) for (const i of n.inputs) if (i) toOutput.add(i);
-  }
+  // Tensors that depend on the input (through differentiable ops) and that some output depends on.
+  const { forward, backward } = slicePath(
+    view,
+    [input.name],
+    view.outputs.map((o) => o.name),
+  );
   const candidates = view.nodes.flatMap((n) =>
-    n.outputs.filter((o) => o && fromInput.has(o) && toOutput.has(o)).map((o) => ({ n, o })),
+    n.outputs.filter((o) => o && forward.has(o) && backward.has(o)).map((o) => ({ n, o })),
   );
   const meta = await probeTensors(
     runtime,

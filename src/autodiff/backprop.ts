@@ -46,14 +46,22 @@ export function findUnsupported(view: GraphView, slice: PathSlice, meta: Map<str
   return out;
 }
 
-/** The opset the backward graph needs (the model's unless a rule asks for more). */
-export function requiredOpset(view: GraphView, slice: PathSlice, meta: Map<string, TensorMeta>): number {
+/** The opset the backward graph needs (the model's unless a rule asks for more) and the nodes asking for more. */
+export function requiredOpset(
+  view: GraphView,
+  slice: PathSlice,
+  meta: Map<string, TensorMeta>,
+): { opset: number; raisedBy: NodeView[] } {
   let opset = view.opset;
+  const raisedBy: NodeView[] = [];
   for (const node of slice.nodes) {
-    const rule = ruleFor(node.opType);
-    if (rule?.minOpset) opset = Math.max(opset, rule.minOpset(ruleContext(view, node, meta, view.opset)));
+    const need = ruleFor(node.opType)?.minOpset?.(ruleContext(view, node, meta, view.opset)) ?? 0;
+    if (need > view.opset) {
+      opset = Math.max(opset, need);
+      raisedBy.push(node);
+    }
   }
-  return opset;
+  return { opset, raisedBy };
 }
 
 /**

@@ -68,14 +68,14 @@ export function opsetRaiseBlockers(view: GraphView, from: number, to: number, me
 
 /** Minimum IR version for an opset (onnx/helper.py VERSION_TABLE). */
 export function minIrVersion(opset: number): number {
-  if (opset >= 21) return 10;
-  if (opset >= 19) return 9;
-  if (opset >= 16) return 8;
-  if (opset >= 15) return 8;
-  if (opset >= 13) return 7;
-  if (opset >= 12) return 7;
-  if (opset >= 11) return 6;
-  if (opset >= 10) return 5;
-  if (opset >= 9) return 4;
-  return 3;
+  const table: [number, number][] = [
+    [21, 10],
+    [19, 9],
+    [15, 8],
+    [12, 7],
+    [11, 6],
+    [10, 5],
+    [9, 4],
+  ];
+  return table.find(([since]) => opset >= since)?.[1] ?? 3;
 }

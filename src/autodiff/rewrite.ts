@@ -10,8 +10,7 @@ import { GraphView } from '../onnx/graph.js';
 import { DataType } from '../onnx/schema.js';
 import { InvalidInputError, InvalidModelError, LayerNotOnPathError, UnsupportedOpError } from '../errors.js';
 import type { Runtime } from '../runtime/types.js';
-import { backprop, findUnsupported, requiredOpset, ruleContext } from './backprop.js';
-import { ruleFor } from '../vjp/registry.js';
+import { backprop, findUnsupported, requiredOpset } from './backprop.js';
 import { minIrVersion, opsetRaiseBlockers } from './opset.js';
 import { probeTensors, type TensorMeta } from './probe.js';
 import { slicePath } from './slice.js';
@@ -137,15 +136,12 @@ export async function compileExplainGraph(
       ),
     );
 
-  const opset = requiredOpset(view, slice, meta);
+  const { opset, raisedBy } = requiredOpset(view, slice, meta);
   if (opset > view.opset) {
     const blockers = opsetRaiseBlockers(view, view.opset, opset, meta);
     if (blockers.length) {
-      const culprits = slice.nodes.filter(
-        (n) => (ruleFor(n.opType)?.minOpset?.(ruleContext(view, n, meta, view.opset)) ?? 0) > view.opset,
-      );
       throw new UnsupportedOpError(
-        culprits.map((n) => ({
+        raisedBy.map((n) => ({
           opType: n.opType,
           domain: n.domain,
           node: n.name,
@@ -161,7 +157,7 @@ export async function compileExplainGraph(
         workingLayers(
           view,
           slice,
-          culprits.map((n) => n.name),
+          raisedBy.map((n) => n.name),
           meta,
         ),
       );
@@ -225,11 +221,9 @@ function workingLayers(
   }
   const candidates: string[] = [];
   for (const n of view.nodes) {
-    if (!slice.backward.has(n.outputs[0] ?? '')) continue;
-    for (const o of n.outputs) {
-      if (o && slice.backward.has(o) && !tainted.has(o) && !bad.has(n.name) && (meta.get(o)?.dims.length ?? 0) >= 3)
-        candidates.push(o);
-    }
+    if (bad.has(n.name)) continue;
+    for (const o of n.outputs)
+      if (o && slice.backward.has(o) && !tainted.has(o) && (meta.get(o)?.dims.length ?? 0) >= 3) candidates.push(o);
   }
   return candidates.slice(0, 3);
 }

@@ -34,19 +34,19 @@ export const NON_DIFFERENTIABLE_OPS = new Set([
 export interface PathSlice {
   /** Tensors that depend on a target (through differentiable ops). */
   forward: Set<string>;
-  /** Tensors the score depends on. */
+  /** Tensors the score(s) depend on. */
   backward: Set<string>;
   /** Nodes on a target → score path, in topological order. */
   nodes: NodeView[];
 }
 
-export function slicePath(view: GraphView, targets: readonly string[], score: string): PathSlice {
+export function slicePath(view: GraphView, targets: readonly string[], scores: string | readonly string[]): PathSlice {
   const forward = new Set<string>(targets);
   for (const n of view.nodes) {
     if (n.domain === '' && NON_DIFFERENTIABLE_OPS.has(n.opType)) continue;
     if (n.inputs.some((i) => i && forward.has(i))) for (const o of n.outputs) if (o) forward.add(o);
   }
-  const backward = new Set<string>([score]);
+  const backward = new Set<string>(typeof scores === 'string' ? [scores] : scores);
   for (let k = view.nodes.length - 1; k >= 0; k--) {
     const n = view.nodes[k];
     if (n.outputs.some((o) => o && backward.has(o))) for (const i of n.inputs) if (i) backward.add(i);

@@ -116,11 +116,6 @@ export class GraphBuilder implements GraphFragment {
     return this.op('Slice', [x], { starts, ends, axes });
   }
 
-  /** Slice with bounds given as int64 tensors computed at run time (opset ≥ 10). */
-  sliceDynamic(x: string, starts: string, ends: string, axes: number[]): string {
-    return this.op('Slice', [x, starts, ends, this.int64s(axes)]);
-  }
-
   /** Constant-mode zero padding; pads = [x1_begin, x2_begin, …, x1_end, x2_end, …]. */
   pad(x: string, pads: number[]): string {
     if (pads.every((p) => p === 0)) return x;
@@ -133,7 +128,7 @@ export class GraphBuilder implements GraphFragment {
     return xs.length === 1 ? xs[0] : this.op('Sum', xs);
   }
 
-  /** Casts to a data type (no-op node avoided when the type is already right is the caller's job). */
+  /** Casts to a data type. */
   cast(x: string, to: number): string {
     return this.op('Cast', [x], { to });
   }

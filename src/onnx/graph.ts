@@ -125,12 +125,6 @@ export class GraphView {
     return value ?? undefined;
   }
 
-  isConstant(name: string): boolean {
-    if (this.initializers.has(name)) return true;
-    const p = this.producer.get(name);
-    return !!p && p.opType === 'Constant' && p.domain === '';
-  }
-
   /** Element type declared for a tensor (value_info, inputs, outputs, initializers), if the model says. */
   declaredElemType(name: string): number | undefined {
     const init = this.initializers.get(name);
