@@ -49,20 +49,11 @@ export class Explainer {
    * @param targetWeights [N, numClasses]: the score explained for image n is Σ_k scores[n,k]·targetWeights[n,k]
    */
   async run(input: Float32Array, targetWeights: Float32Array): Promise<ExplainRun> {
-    const [, c, h, w] = this.inputShape;
-    const per = c * h * w;
-    if (input.length === 0 || input.length % per !== 0)
-      throw new InvalidInputError(`Input holds ${input.length} values, not a whole number of [${c}, ${h}, ${w}] images.`);
-    const n = input.length / per;
-    const k = this.model.numClasses;
+    const { feeds, n, k } = this.feeds(input, targetWeights);
     if (targetWeights.length !== n * k)
       throw new InvalidInputError(
         `targetWeights must have shape [${n}, ${k}] (${n * k} values) for ${n} image(s) and ${k} classes; got ${targetWeights.length} values.`,
       );
-    const feeds: Record<string, RtTensor> = {
-      [this.model.inputName]: toRt(input, [n, c, h, w], this.model.inputElemType),
-      [this.model.targetWeightsName]: toRt(targetWeights, [n, k], this.scoreElemType()),
-    };
     const fetch = [this.model.scoresName, ...this.model.layers.flatMap((l) => [l.activation, l.gradient])];
     const out = await this.session.run(feeds, fetch);
     return {
@@ -77,23 +68,30 @@ export class Explainer {
     };
   }
 
-  /** Scores only [N, numClasses]: onnxruntime runs just the forward nodes the scores need. */
+  /** Scores only [N, numClasses]: every input must be fed, but onnxruntime runs just the forward nodes they need. */
   async scores(input: Float32Array): Promise<Float32Array> {
-    const [, c, h, w] = this.inputShape;
-    const n = input.length / (c * h * w);
-    if (!Number.isInteger(n) || n === 0)
-      throw new InvalidInputError(`Input holds ${input.length} values, not a whole number of [${c}, ${h}, ${w}] images.`);
-    // Every input must be fed, but only the forward nodes behind the scores run.
-    const feeds = {
-      [this.model.inputName]: toRt(input, [n, c, h, w], this.model.inputElemType),
-      [this.model.targetWeightsName]: toRt(
-        new Float32Array(n * this.model.numClasses),
-        [n, this.model.numClasses],
-        this.scoreElemType(),
-      ),
-    };
+    const { feeds } = this.feeds(input);
     const out = await this.session.run(feeds, [this.model.scoresName]);
     return toF32(out[this.model.scoresName]);
+  }
+
+  /** Session feeds for a batch of NCHW images (zero target weights when none are given). */
+  private feeds(input: Float32Array, targetWeights?: Float32Array): { feeds: Record<string, RtTensor>; n: number; k: number } {
+    const [, c, h, w] = this.inputShape;
+    const per = c * h * w;
+    if (input.length === 0 || input.length % per !== 0)
+      throw new InvalidInputError(`Input holds ${input.length} values, not a whole number of [${c}, ${h}, ${w}] images.`);
+    const n = input.length / per;
+    const k = this.model.numClasses;
+    const tw = targetWeights && targetWeights.length === n * k ? targetWeights : new Float32Array(n * k);
+    return {
+      feeds: {
+        [this.model.inputName]: toRt(input, [n, c, h, w], this.model.inputElemType),
+        [this.model.targetWeightsName]: toRt(tw, [n, k], this.scoreElemType()),
+      },
+      n,
+      k,
+    };
   }
 
   private scoreElemType(): number {

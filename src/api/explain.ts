@@ -8,7 +8,7 @@ import type { Runtime } from '../runtime/types.js';
 import { ExplainerCache, type Explainer } from '../explainer.js';
 import { defaultInputShape, defaultLayer, listLayers, resolveLayer, type LayerInfo } from '../layers.js';
 import { gradCam } from '../cam/gradcam.js';
-import { finalizeMaps, resizeBilinear } from '../cam/postprocess.js';
+import { normalizeMinMax, relu, resizeBilinear } from '../cam/postprocess.js';
 import { mapToOriginal, planGeometry, preset, toTensor, type Geometry, type PreprocessSpec } from '../image/preprocess.js';
 import type { RawImage } from '../image/raw.js';
 import { labelsFor, resolveClass } from '../labels/labels.js';
@@ -50,6 +50,8 @@ export interface ExplainOptions {
   labels?: readonly string[];
   /** Explain the probabilities instead of the logits when the model ends in Softmax. */
   useProbabilities?: boolean;
+  /** Called after each batch with the number of images done and the total (e.g. for a progress bar). */
+  onProgress?: (done: number, total: number) => void;
   /** How many top predictions each result lists (default 5). */
   topPredictions?: number;
 }
@@ -157,11 +159,9 @@ export class ImageExplainer {
       throw new InvalidInputError(`--top-k must be between 1 and the number of classes (${k}); got ${options.topK}.`);
     const fixedClasses = options.classes?.map((c) => resolveClass(c, k, labels));
     const perImage = options.classesPerImage?.map((list) => list.map((c) => resolveClass(c, k, labels)));
-    const fixedBatch = this.inputShape[0];
-    const batchSize =
-      this.view.inputs[0].dims?.[0] === fixedBatch && typeof this.view.inputs[0].dims?.[0] === 'number'
-        ? fixedBatch
-        : Math.max(1, options.batchSize ?? 8);
+    // A model that fixes its batch dimension runs exactly that many images at a time.
+    const declaredBatch = this.view.inputs[0].dims?.[0];
+    const batchSize = typeof declaredBatch === 'number' ? declaredBatch : Math.max(1, options.batchSize ?? 8);
     const results: ExplainResult[] = [];
     for (let start = 0; start < images.length; start += batchSize) {
       const chunk = images.slice(start, start + batchSize);
@@ -170,12 +170,19 @@ export class ImageExplainer {
       const input = new Float32Array(per * prepared.length);
       prepared.forEach((p, i) => input.set(p.tensor, i * per));
       const scores = await explainer.scores(input);
-      // Targets per image, then one row per (image, target): replicated images share one run.
+      // Predictions and targets per image, then one row per (image, target): replicated images share one run.
       const rows: { image: number; cls: number }[] = [];
-      prepared.forEach((_, i) => {
+      const scored = prepared.map((_, i) => {
         const row = scores.subarray(i * k, (i + 1) * k);
         const classes = perImage?.[start + i] ?? fixedClasses ?? topIndices(row, options.topK ?? 1);
         for (const cls of classes) rows.push({ image: i, cls });
+        const probs = explainer.model.scoresAreLogits ? softmax(row) : Float64Array.from(row);
+        const predictions = topIndices(row, Math.min(options.topPredictions ?? 5, k)).map((index) => ({
+          index,
+          label: labels?.[index],
+          score: probs[index],
+        }));
+        return { probs, predictions };
       });
       for (let r0 = 0; r0 < rows.length; r0 += batchSize) {
         const part = rows.slice(r0, r0 + batchSize);
@@ -190,78 +197,58 @@ export class ImageExplainer {
           const lr = run.layers.find((l) => l.tensor === layer.tensor)!;
           const raw = gradCam({ activation: lr.activation, gradient: lr.gradient, dims: lr.dims });
           part.forEach((row, j) => {
-            const p = prepared[row.image];
-            const imageIndex = start + row.image;
-            results.push(
-              this.finish(
-                raw,
-                j,
-                p,
-                imageIndex,
-                row.cls,
-                layer,
-                scores.subarray(row.image * k, (row.image + 1) * k),
-                labels,
-                explainer,
-                options,
-              ),
-            );
+            const { probs, predictions } = scored[row.image];
+            results.push({
+              ...this.maps(raw, j, prepared[row.image], row.cls, layer, options.relu !== false),
+              image: start + row.image,
+              classIndex: row.cls,
+              label: labels?.[row.cls],
+              score: probs[row.cls],
+              predictions,
+            });
           });
         }
       }
+      options.onProgress?.(Math.min(start + batchSize, images.length), images.length);
     }
     return results;
   }
 
-  private finish(
+  /** The maps of row j of a batch's raw CAMs: at layer, input and photo resolution. */
+  private maps(
     raw: { data: Float32Array; dims: number[] },
     j: number,
     p: Prepared,
-    imageIndex: number,
     cls: number,
     layer: { name: string; tensor: string },
-    scoreRow: Float32Array,
-    labels: readonly string[] | undefined,
-    explainer: Explainer,
-    options: ExplainOptions,
-  ): ExplainResult {
+    applyRelu: boolean,
+  ): Omit<ExplainResult, 'image' | 'classIndex' | 'label' | 'score' | 'predictions'> {
     const [, lh, lw] = raw.dims.length === 3 ? raw.dims : [raw.dims[0], 1, raw.dims.slice(1).reduce((a, b) => a * b, 1)];
     const one = { data: raw.data.slice(j * lh * lw, (j + 1) * lh * lw), dims: [1, lh, lw] };
     const [, , ih, iw] = this.inputShape;
-    const warnings: string[] = [];
     let layerMap: Float32Array;
-    let inputMap: Float32Array;
     let constant: boolean;
-    if (options.relu === false) {
+    if (applyRelu) {
+      // ReLU and min-max at the layer's resolution, then upsample (the usual Grad-CAM order).
+      const n = normalizeMinMax(relu(one));
+      layerMap = n.data;
+      constant = n.constant[0];
+    } else {
+      // Signed map: scaled by max |value| to [-1, 1], zero stays zero.
       let m = 0;
       for (const v of one.data) m = Math.max(m, Math.abs(v));
       constant = !(m > 0);
       layerMap = constant ? new Float32Array(one.data.length) : one.data.map((v) => v / m);
-      inputMap = resizeBilinear({ data: layerMap, dims: [1, lh, lw] }, ih, iw).data;
-    } else {
-      const f = finalizeMaps(one, ih, iw);
-      constant = f.constant[0];
-      inputMap = f.data;
-      layerMap = finalizeMaps(one, lh, lw).data;
     }
-    if (constant)
-      warnings.push(`The map for class ${cls} at layer '${layer.name}' is constant (no gradient signal): returned as zeros.`);
-    const map = p.geometry ? mapToOriginal(inputMap, p.geometry) : inputMap;
-    const probs = explainer.model.scoresAreLogits ? softmax(scoreRow) : Float64Array.from(scoreRow);
-    const predictions = topIndices(scoreRow, Math.min(options.topPredictions ?? 5, scoreRow.length)).map((i) => ({
-      index: i,
-      label: labels?.[i],
-      score: probs[i],
-    }));
+    const inputMap = resizeBilinear({ data: layerMap, dims: [1, lh, lw] }, ih, iw).data;
+    const warnings = constant
+      ? [`The map for class ${cls} at layer '${layer.name}' is constant (no gradient signal): returned as zeros.`]
+      : [];
     return {
-      image: imageIndex,
       source: p.source,
-      classIndex: cls,
-      label: labels?.[cls],
-      score: probs[cls],
       layer: layer.name,
       tensor: layer.tensor,
-      map,
+      map: p.geometry ? mapToOriginal(inputMap, p.geometry) : inputMap,
       inputMap,
       inputWidth: iw,
       inputHeight: ih,
@@ -271,7 +258,6 @@ export class ImageExplainer {
       layerWidth: lw,
       layerHeight: lh,
       constant,
-      predictions,
       warnings,
     };
   }

@@ -148,26 +148,26 @@ async function cmdExplain(p: Parsed): Promise<number> {
     return 2;
   }
   const explainer = await createImageExplainer(v.model, { size: sizeOption(v.size) });
-  const results: ExplainResult[] = [];
+  const showProgress = !quiet && inputs.length > 1;
+  const options = {
+    layers: v.layer,
+    classes: v.class,
+    topK: intOption(v['top-k'], 'top-k'),
+    method: v.method as 'gradcam' | undefined,
+    relu: !v['no-relu'],
+    preprocess: preprocess as 'imagenet' | 'caffe' | 'none',
+    preprocessOverrides,
+    batchSize: intOption(v['batch-size'], 'batch-size'),
+    threads: intOption(v.threads, 'threads'),
+    labels,
+    onProgress: showProgress
+      ? (done: number, total: number) => process.stderr.write(`\rgcam: ${done}/${total} inputs`)
+      : undefined,
+  };
+  let results: ExplainResult[];
   try {
-    const batch = intOption(v['batch-size'], 'batch-size') ?? 8;
-    for (let i = 0; i < inputs.length; i += batch) {
-      if (!quiet && inputs.length > 1) process.stderr.write(`\rgcam: ${i}/${inputs.length} inputs`);
-      const part = await explainer.explain(inputs.slice(i, i + batch), {
-        layers: v.layer,
-        classes: v.class,
-        topK: intOption(v['top-k'], 'top-k'),
-        method: v.method as 'gradcam' | undefined,
-        relu: !v['no-relu'],
-        preprocess: preprocess as 'imagenet' | 'caffe' | 'none',
-        preprocessOverrides,
-        batchSize: batch,
-        threads: intOption(v.threads, 'threads'),
-        labels,
-      });
-      results.push(...part.map((r) => ({ ...r, image: r.image + i })));
-    }
-    if (!quiet && inputs.length > 1) process.stderr.write(`\rgcam: ${inputs.length}/${inputs.length} inputs\n`);
+    results = await explainer.explain(inputs, options);
+    if (showProgress) process.stderr.write('\n');
   } finally {
     await explainer.release();
   }
@@ -255,21 +255,17 @@ async function writeOutputs(
     const seen = (stems.get(first) ?? 0) + 1;
     stems.set(first, seen);
     const name = seen > 1 ? `${first}_${seen}` : first;
-    const over = (r: ExplainResult) => {
-      const w = photos[r.image] ? r.width : r.inputWidth;
-      const h = photos[r.image] ? r.height : r.inputHeight;
-      return overlay(img, heatmap(display(photos[r.image] ? r.map : r.inputMap), w, h, o.colormap), o.alpha);
-    };
+    // The base image has the map's size: the photo for image inputs, the input resolution for tensors.
+    const heat = (r: ExplainResult) => heatmap(display(photos[r.image] ? r.map : r.inputMap), img.width, img.height, o.colormap);
+    const over = (r: ExplainResult, h = heat(r)) => overlay(img, h, o.alpha);
     if (o.figure) {
+      const h0 = heat(rs[0]);
       const row =
         rs.length === 1
           ? [
               { image: img, caption: rs[0].source },
-              {
-                image: heatmap(display(photos[rs[0].image] ? rs[0].map : rs[0].inputMap), img.width, img.height, o.colormap),
-                caption: 'heatmap',
-              },
-              { image: over(rs[0]), caption: caption(rs[0]) },
+              { image: h0, caption: 'heatmap' },
+              { image: over(rs[0], h0), caption: caption(rs[0]) },
             ]
           : [{ image: img, caption: rs[0].source }, ...rs.map((r) => ({ image: over(r), caption: caption(r) }))];
       files.push({ path: `${name}-gcam.png`, image: await composeFigure([row]) });
