@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Explainer, toF32 } from '../src/explainer.js';
+import { GraphView } from '../src/onnx/graph.js';
 import { float32ArrayToFloat16 } from '../src/onnx/tensor.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
 import { SQUEEZENET, SQUEEZENET_FP16, needsShared, sharedPath } from './helpers/shared.js';
@@ -71,14 +72,27 @@ for (const [label, rel, fp16, tol] of [
           const g = run.layers[1];
           assert.deepEqual(g.dims, [1, 1000, 13, 13]);
           const expected = new Float32Array(g.gradient.length);
-          expected.fill(1 / 169, top * 169, (top + 1) * 169);
-          assertClose(g.gradient, expected, fp16 ? 1e-3 : 1e-6, 'dA at conv10_2');
+          expected.fill(1, top * 169, (top + 1) * 169);
+          // Compared as 169·dA so the tolerance is relative to values of order 1, also in float16.
+          const times169 = (a: Float32Array) => a.map((v) => v * 169);
+          assertClose(times169(g.gradient), expected, fp16 ? 2e-3 : 1e-6, '169 · dA at conv10_2');
           const f = run.layers[0];
           assert.deepEqual(f.dims, [1, 512, 13, 13]);
           assert.ok(
             f.gradient.some((v) => v !== 0) && f.gradient.every(Number.isFinite),
             'fire9 gradient is finite and not all zero',
           );
+          // fire9 → Dropout (identity) → conv10 (1×1) → ReLU → GAP: 169·dA[c,p] = W10[top,c]·[conv10_2[top,p] > 0].
+          const w10 = new GraphView(loadModel(path).proto).constant('conv10_w_0')!;
+          const relu10 = g.activation.subarray(top * 169, (top + 1) * 169);
+          assert.ok(
+            relu10.some((v) => v > 0),
+            'the class map is not all zero',
+          );
+          const fire9Expected = new Float32Array(512 * 169);
+          for (let c = 0; c < 512; c++)
+            for (let p = 0; p < 169; p++) fire9Expected[c * 169 + p] = relu10[p] > 0 ? w10.values[top * 512 + c] : 0;
+          assertClose(times169(f.gradient), fire9Expected, fp16 ? 2e-3 : 1e-5, '169 · dA at fire9/concat_1');
         } finally {
           await explainer.release();
         }
