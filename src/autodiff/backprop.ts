@@ -7,7 +7,7 @@ import type { GraphBuilder } from '../onnx/builder.js';
 import type { GraphView, NodeView } from '../onnx/graph.js';
 import { DataType } from '../onnx/schema.js';
 import type { UnsupportedOp } from '../errors.js';
-import { ruleFor } from '../vjp/registry.js';
+import { ruleFor, type RuleVariant } from '../vjp/registry.js';
 import type { RuleContext, VjpContext } from '../vjp/types.js';
 import type { TensorMeta } from './probe.js';
 import type { PathSlice } from './slice.js';
@@ -32,10 +32,15 @@ export function ruleContext(view: GraphView, node: NodeView, meta: Map<string, T
 }
 
 /** Ops of the slice without a usable rule. */
-export function findUnsupported(view: GraphView, slice: PathSlice, meta: Map<string, TensorMeta>): UnsupportedOp[] {
+export function findUnsupported(
+  view: GraphView,
+  slice: PathSlice,
+  meta: Map<string, TensorMeta>,
+  variant: RuleVariant = 'standard',
+): UnsupportedOp[] {
   const out: UnsupportedOp[] = [];
   for (const node of slice.nodes) {
-    const rule = node.domain === '' ? ruleFor(node.opType) : undefined;
+    const rule = node.domain === '' ? ruleFor(node.opType, variant) : undefined;
     if (!rule) {
       out.push({ opType: node.opType, domain: node.domain, node: node.name });
       continue;
@@ -51,11 +56,12 @@ export function requiredOpset(
   view: GraphView,
   slice: PathSlice,
   meta: Map<string, TensorMeta>,
+  variant: RuleVariant = 'standard',
 ): { opset: number; raisedBy: NodeView[] } {
   let opset = view.opset;
   const raisedBy: NodeView[] = [];
   for (const node of slice.nodes) {
-    const need = ruleFor(node.opType)?.minOpset?.(ruleContext(view, node, meta, view.opset)) ?? 0;
+    const need = ruleFor(node.opType, variant)?.minOpset?.(ruleContext(view, node, meta, view.opset)) ?? 0;
     if (need > view.opset) {
       opset = Math.max(opset, need);
       raisedBy.push(node);
@@ -76,6 +82,7 @@ export function backprop(
   scoreTensor: string,
   seed: string,
   targets: readonly string[],
+  variant: RuleVariant = 'standard',
 ): (string | null)[] {
   const grads = new Map<string, string[]>([[scoreTensor, [seed]]]);
   const shapeCache = new Map<string, string>();
@@ -104,7 +111,7 @@ export function backprop(
       scalarLike: (v, like) => b.scalar(v, base.elemType(like)),
       constantLike: (values, dims, like) => b.constant(values, dims, base.elemType(like)),
     };
-    const gx = ruleFor(node.opType)!.backward(ctx);
+    const gx = ruleFor(node.opType, variant)!.backward(ctx);
     node.inputs.forEach((input, i) => {
       const g = gx[i];
       if (!g || !ctx.needs[i]) return;

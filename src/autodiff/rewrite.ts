@@ -14,14 +14,47 @@ import { backprop, findUnsupported, requiredOpset } from './backprop.js';
 import { minIrVersion, opsetRaiseBlockers } from './opset.js';
 import { probeTensors, type TensorMeta } from './probe.js';
 import { slicePath } from './slice.js';
+import type { RuleVariant } from '../vjp/registry.js';
+
+export type OutputActivation = 'softmax' | 'sigmoid' | 'none';
+
+/**
+ * The tensor whose values are explained: the output itself, or the logits feeding it when the output is a final
+ * Softmax (single-label) or Sigmoid (multi-label) and probabilities were not asked for. Gradients of saturated
+ * probabilities vanish, which is why the logits are the usual target (Selvaraju et al. 2017, section 3).
+ */
+export function scoreTensorOf(
+  view: GraphView,
+  outputName: string,
+  useProbabilities = false,
+): { scoreTensor: string; outputActivation: OutputActivation } {
+  const producer = view.producer.get(outputName);
+  if (!useProbabilities && producer && producer.domain === '') {
+    if (producer.opType === 'Softmax') return { scoreTensor: producer.inputs[0], outputActivation: 'softmax' };
+    if (producer.opType === 'Sigmoid') return { scoreTensor: producer.inputs[0], outputActivation: 'sigmoid' };
+  }
+  return { scoreTensor: outputName, outputActivation: 'none' };
+}
+
+/** The model output to explain (the first by default), checked. */
+export function outputOf(view: GraphView, output?: string): string {
+  const outputName = output ?? view.outputs[0].name;
+  if (!view.outputs.some((o) => o.name === outputName))
+    throw new InvalidInputError(
+      `Output '${outputName}' is not an output of the model; outputs: ${view.outputs.map((o) => o.name).join(', ')}.`,
+    );
+  return outputName;
+}
 
 export interface CompileOptions {
   /** Tensor names of the target layers (see layers.ts to resolve what users type). */
   targets: readonly string[];
   /** The model output to explain; default the first. */
   output?: string;
-  /** Differentiate the Softmax's output (probabilities) instead of its input (logits). Default false. */
+  /** Differentiate the final Softmax/Sigmoid's output (probabilities) instead of its input (logits). Default false. */
   useProbabilities?: boolean;
+  /** Which gradient rules: the true gradient ('standard', default) or guided backpropagation's ReLU ('guided'). */
+  rules?: RuleVariant;
   /** Full input shape [N, C, H, W] used to measure shapes; N is kept dynamic in the explain model. */
   inputShape: readonly number[];
 }
@@ -50,8 +83,10 @@ export interface ExplainModel {
   scoresName: string;
   /** The tensor whose values are the scores (logits or the chosen output). */
   scoreTensor: string;
-  /** True when the scores are the logits under the model's Softmax output (apply softmax for probabilities). */
+  /** True when the scores are the logits under the model's Softmax/Sigmoid output. */
   scoresAreLogits: boolean;
+  /** What turns the scores into the model's output: 'softmax' or 'sigmoid' (logits), 'none' (the output itself). */
+  outputActivation: OutputActivation;
   numClasses: number;
   layers: ExplainLayerOutputs[];
   /** ai.onnx opset of the explain model (higher than the model's when a rule needed it). */
@@ -103,16 +138,10 @@ export async function compileExplainGraph(
 ): Promise<ExplainModel> {
   const view = viewIn ?? new GraphView(model.proto);
   const input = view.inputs[0];
-  const outputName = options.output ?? view.outputs[0].name;
-  if (!view.outputs.some((o) => o.name === outputName))
-    throw new InvalidInputError(
-      `Output '${outputName}' is not an output of the model; outputs: ${view.outputs.map((o) => o.name).join(', ')}.`,
-    );
+  const outputName = outputOf(view, options.output);
   if (options.targets.length === 0) throw new InvalidInputError('No target layer given.');
-  let scoreTensor = outputName;
-  const producer = view.producer.get(outputName);
-  if (!options.useProbabilities && producer && producer.domain === '' && producer.opType === 'Softmax')
-    scoreTensor = producer.inputs[0];
+  const { scoreTensor, outputActivation } = scoreTensorOf(view, outputName, options.useProbabilities);
+  const variant = options.rules ?? 'standard';
 
   const slice = slicePath(view, options.targets, scoreTensor);
   for (const t of options.targets) {
@@ -124,7 +153,7 @@ export async function compileExplainGraph(
   for (const n of view.nodes) if (['Softmax', 'LogSoftmax', 'Hardmax'].includes(n.opType)) wanted.add(n.inputs[0]);
   const meta: Map<string, TensorMeta> = await probeTensors(runtime, model, view, options.inputShapes, wanted);
 
-  const unsupported = findUnsupported(view, slice, meta);
+  const unsupported = findUnsupported(view, slice, meta, variant);
   if (unsupported.length)
     throw new UnsupportedOpError(
       unsupported,
@@ -136,7 +165,7 @@ export async function compileExplainGraph(
       ),
     );
 
-  const { opset, raisedBy } = requiredOpset(view, slice, meta);
+  const { opset, raisedBy } = requiredOpset(view, slice, meta, variant);
   if (opset > view.opset) {
     const blockers = opsetRaiseBlockers(view, view.opset, opset, meta);
     if (blockers.length) {
@@ -171,7 +200,7 @@ export async function compileExplainGraph(
   const targetWeightsName = b.name('targetWeights');
   b.addInput(targetWeightsName, scoreMeta.elemType, [batchDim, numClasses]);
   const seed = b.op('Reshape', [targetWeightsName, b.op('Shape', [scoreTensor])]);
-  const grads = backprop(view, slice, meta, b, scoreTensor, seed, options.targets);
+  const grads = backprop(view, slice, meta, b, scoreTensor, seed, options.targets, variant);
 
   const scoresName = b.op('Reshape', [scoreTensor, b.int64s([0, -1])]);
   b.addOutput(scoresName, scoreMeta.elemType, [batchDim, numClasses]);
@@ -198,7 +227,8 @@ export async function compileExplainGraph(
     targetWeightsName,
     scoresName,
     scoreTensor,
-    scoresAreLogits: scoreTensor !== outputName,
+    scoresAreLogits: outputActivation !== 'none',
+    outputActivation,
     numClasses,
     layers,
     opset,
