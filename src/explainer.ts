@@ -9,6 +9,7 @@ import { DataType } from './onnx/schema.js';
 import { float16ArrayToFloat32, float32ArrayToFloat16 } from './onnx/tensor.js';
 import type { RtTensor, Runtime, Session, SessionOptions } from './runtime/types.js';
 import { InvalidInputError } from './errors.js';
+import { compileTailModel, type TailModel, type TailOptions } from './autodiff/tail.js';
 
 export interface LayerResult {
   tensor: string;
@@ -68,6 +69,23 @@ export class Explainer {
     };
   }
 
+  /** Scores and activations only (no backward nodes run): for the gradient-free methods. */
+  async activations(input: Float32Array): Promise<ExplainRun> {
+    const { feeds, k } = this.feeds(input);
+    const fetch = [this.model.scoresName, ...this.model.layers.map((l) => l.activation)];
+    const out = await this.session.run(feeds, fetch);
+    return {
+      scores: toF32(out[this.model.scoresName]),
+      numClasses: k,
+      layers: this.model.layers.map((l) => ({
+        tensor: l.tensor,
+        dims: [...out[l.activation].dims],
+        activation: toF32(out[l.activation]),
+        gradient: new Float32Array(0),
+      })),
+    };
+  }
+
   /** Scores only [N, numClasses]: every input must be fed, but onnxruntime runs just the forward nodes they need. */
   async scores(input: Float32Array): Promise<Float32Array> {
     const { feeds } = this.feeds(input);
@@ -103,7 +121,7 @@ export class Explainer {
   }
 }
 
-function toRt(data: Float32Array, dims: number[], elemType: number): RtTensor {
+export function toRt(data: Float32Array, dims: number[], elemType: number): RtTensor {
   if (elemType === DataType.FLOAT16) return { type: 'float16', dims, data: float32ArrayToFloat16(data) };
   if (elemType === DataType.DOUBLE) return { type: 'float64', dims, data: Float64Array.from(data) };
   return { type: 'float32', dims, data };
@@ -120,7 +138,7 @@ export function toF32(t: RtTensor): Float32Array {
  * session options), so repeated calls reuse one compiled model and session. releaseAll() frees them.
  */
 export class ExplainerCache {
-  private readonly entries = new Map<string, Promise<Explainer>>();
+  private readonly entries = new Map<string, Promise<Explainer | TailRunner>>();
 
   constructor(
     private readonly runtime: Runtime,
@@ -128,17 +146,41 @@ export class ExplainerCache {
   ) {}
 
   get(options: ExplainerOptions): Promise<Explainer> {
+    return this.getExplainer(options);
+  }
+
+  private getExplainer(options: ExplainerOptions): Promise<Explainer> {
     const key = JSON.stringify([
       options.targets,
       options.output ?? null,
       !!options.useProbabilities,
+      options.rules ?? 'standard',
       options.inputShape.slice(1),
       options.threads ?? null,
       options.optimization ?? null,
     ]);
-    let e = this.entries.get(key);
+    let e = this.entries.get(key) as Promise<Explainer> | undefined;
     if (!e) {
       e = Explainer.create(this.runtime, this.decoded, options);
+      this.entries.set(key, e);
+      e.catch(() => this.entries.delete(key));
+    }
+    return e;
+  }
+
+  /** The tail model of one layer (Ablation-CAM), cached like the explainers. */
+  tail(options: TailOptions & SessionOptions): Promise<TailRunner> {
+    const key = JSON.stringify([
+      'tail',
+      options.target,
+      options.output ?? null,
+      !!options.useProbabilities,
+      options.inputShape.slice(1),
+      options.threads ?? null,
+    ]);
+    let e = this.entries.get(key) as Promise<TailRunner> | undefined;
+    if (!e) {
+      e = TailRunner.create(this.runtime, this.decoded, options);
       this.entries.set(key, e);
       e.catch(() => this.entries.delete(key));
     }
@@ -149,5 +191,53 @@ export class ExplainerCache {
     const all = [...this.entries.values()];
     this.entries.clear();
     for (const e of all) await (await e).release();
+  }
+}
+
+/** Runs a tail model: scores from M fed copies of a layer's activations (see autodiff/tail.ts). */
+export class TailRunner {
+  private constructor(
+    readonly model: TailModel,
+    private readonly session: Session,
+    private readonly inputShape: readonly number[],
+  ) {}
+
+  static async create(runtime: Runtime, decoded: DecodedModel, options: TailOptions & SessionOptions): Promise<TailRunner> {
+    const model = await compileTailModel(runtime, decoded, options);
+    const session = await runtime.createSession(model.bytes, {
+      threads: options.threads,
+      optimization: options.optimization,
+      externalData: decoded.externalData,
+    });
+    return new TailRunner(model, session, options.inputShape);
+  }
+
+  /**
+   * @param activations M copies of the layer's values, [M, ...layer dims]
+   * @param image the one image [C, H, W] they came from (repeated M times when the tail reads it, e.g. a skip branch)
+   */
+  async scores(activations: Float32Array, image: Float32Array): Promise<Float32Array> {
+    const per = this.model.activationDims.reduce((a, b) => a * b, 1);
+    const m = activations.length / per;
+    if (!Number.isInteger(m) || m < 1)
+      throw new InvalidInputError(
+        `Activations hold ${activations.length} values, not a whole number of [${this.model.activationDims.join(', ')}].`,
+      );
+    const [, c, h, w] = this.inputShape;
+    const images = this.model.needsImage ? m : 1;
+    const x = new Float32Array(images * image.length);
+    for (let j = 0; j < images; j++) x.set(image, j * image.length);
+    const out = await this.session.run(
+      {
+        [this.model.imageName]: toRt(x, [images, c, h, w], this.model.imageElemType),
+        [this.model.activationName]: toRt(activations, [m, ...this.model.activationDims], this.model.activationElemType),
+      },
+      [this.model.scoresName],
+    );
+    return toF32(out[this.model.scoresName]);
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
   }
 }

@@ -7,8 +7,16 @@ import type { DecodedModel } from '../onnx/decode.js';
 import type { Runtime } from '../runtime/types.js';
 import { ExplainerCache, type Explainer } from '../explainer.js';
 import { defaultInputShape, defaultLayer, listLayers, resolveLayer, type LayerInfo } from '../layers.js';
-import { gradCam } from '../cam/gradcam.js';
-import { normalizeMinMax, relu, resizeBilinear } from '../cam/postprocess.js';
+import type { CamMaps } from '../cam/gradcam.js';
+import { averageMaps, normalizeMaps, resizeBilinear } from '../cam/postprocess.js';
+import { rawMaps } from '../cam/combine.js';
+import { AUGMENTATIONS, augmentInput, flipMaps } from '../cam/augment.js';
+import type { CamContext, CamMethod, CamOutput, MethodName } from '../cam/method.js';
+import { METHOD_NAMES, methodFor } from '../cam/methods/index.js';
+import { gradcam } from '../cam/methods/gradcam.js';
+import type { ExplainRun } from '../explainer.js';
+import type { OutputActivation } from '../autodiff/rewrite.js';
+import type { RuleVariant } from '../vjp/registry.js';
 import { mapToOriginal, planGeometry, preset, toTensor, type Geometry, type PreprocessSpec } from '../image/preprocess.js';
 import type { RawImage } from '../image/raw.js';
 import { labelsFor, resolveClass } from '../labels/labels.js';
@@ -34,7 +42,20 @@ export interface ExplainOptions {
   classesPerImage?: readonly (readonly TargetSpec[])[];
   /** Explain the top-k predicted classes of each image. */
   topK?: number;
-  method?: 'gradcam';
+  /** The CAM method (default 'gradcam'); see METHODS and docs/methods.md. */
+  method?: MethodName;
+  /** Average the maps of flipped and brightness-scaled copies of each input (test-time augmentation). */
+  augSmooth?: boolean;
+  /** Replace the channel sum by the projection on the first principal component of the weighted activations. */
+  eigenSmooth?: boolean;
+  /** With several layers: one map per (image, class), the per-layer normalised maps averaged and normalised again. */
+  combineLayers?: boolean;
+  /** Score-CAM: masked inputs per session run (default 32). */
+  scoreCamBatch?: number;
+  /** Score-CAM: score only the channels with the largest mean activation (default: all). */
+  scoreCamChannels?: number;
+  /** Ablation-CAM: ablated copies per session run (default 32). */
+  ablationBatch?: number;
   /** Apply ReLU to the final map (default true). Without it the map is signed, scaled to [-1, 1] by max |value|. */
   relu?: boolean;
   /** Preprocessing: a preset name, 'none' (only for tensors), or a full spec. Default 'imagenet'. */
@@ -64,6 +85,7 @@ export interface Prediction {
 }
 
 export interface ExplainResult {
+  method: MethodName;
   /** Index of the image in the input list. */
   image: number;
   /** File name or a description of the image. */
@@ -71,7 +93,8 @@ export interface ExplainResult {
   classIndex: number;
   label?: string;
   score: number;
-  /** The layer as the user named it, and the tensor it resolved to. */
+  /** The layer as the user named it, and the tensor it resolved to ('input' for input-gradient methods; names joined
+   * by '+' for combined layers). */
   layer: string;
   tensor: string;
   /** The map at the image's own resolution, [0,1] (or [-1,1] with relu off). */
@@ -125,12 +148,13 @@ export class ImageExplainer {
     return new ImageExplainer(platform, decoded, view, inputShape, layers);
   }
 
-  private explainer(targets: string[], options: ExplainOptions): Promise<Explainer> {
+  private explainer(targets: string[], options: ExplainOptions & { rules?: RuleVariant }): Promise<Explainer> {
     return this.cache.get({
       targets,
       inputShape: this.inputShape,
       useProbabilities: options.useProbabilities,
       threads: options.threads,
+      rules: options.rules,
     });
   }
 
@@ -145,15 +169,25 @@ export class ImageExplainer {
 
   async explain(images: readonly ImageSource[], options: ExplainOptions = {}): Promise<ExplainResult[]> {
     if (images.length === 0) throw new InvalidInputError('No image given.');
-    if (options.method && options.method !== 'gradcam')
-      throw new InvalidInputError(`Unknown method '${options.method}'; available: gradcam.`);
+    const method = methodFor(options.method ?? 'gradcam');
+    if (!method) throw new InvalidInputError(`Unknown method '${options.method}'; available: ${METHOD_NAMES.join(', ')}.`);
     if (options.classesPerImage && options.classesPerImage.length !== images.length)
       throw new InvalidInputError(
         `classesPerImage has ${options.classesPerImage.length} entries for ${images.length} images: give one list per image.`,
       );
-    const layers = this.resolveLayers(options.layers);
-    const explainer = await this.explainer([...new Set(layers.map((l) => l.tensor))], options);
-    const k = explainer.model.numClasses;
+    for (const [key, v] of [
+      ['scoreCamBatch', options.scoreCamBatch],
+      ['ablationBatch', options.ablationBatch],
+      ['scoreCamChannels', options.scoreCamChannels],
+    ] as const)
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1))
+        throw new InvalidInputError(`${key} must be a positive integer; got ${v}.`);
+    const inputOnly = !method.requires.layerGradients && method.requires.inputGradient !== undefined;
+    const layers = inputOnly ? [{ name: 'input', tensor: this.view.inputs[0].name }] : this.resolveLayers(options.layers);
+    const combine = !!options.combineLayers && layers.length > 1;
+    const scorer = await this.explainer(inputOnly ? [layers[0].tensor] : [...new Set(layers.map((l) => l.tensor))], options);
+    const model = scorer.model;
+    const k = model.numClasses;
     const labels = labelsFor(k, options.labels);
     if (options.topK !== undefined && (!Number.isInteger(options.topK) || options.topK < 1 || options.topK > k))
       throw new InvalidInputError(`--top-k must be between 1 and the number of classes (${k}); got ${options.topK}.`);
@@ -161,7 +195,9 @@ export class ImageExplainer {
     const perImage = options.classesPerImage?.map((list) => list.map((c) => resolveClass(c, k, labels)));
     // A model that fixes its batch dimension runs exactly that many images at a time.
     const declaredBatch = this.view.inputs[0].dims?.[0];
-    const batchSize = typeof declaredBatch === 'number' ? declaredBatch : Math.max(1, options.batchSize ?? 8);
+    const fixedBatch = typeof declaredBatch === 'number' ? declaredBatch : undefined;
+    const batchSize = fixedBatch ?? Math.max(1, options.batchSize ?? 8);
+    const applyRelu = options.relu !== false;
     const results: ExplainResult[] = [];
     for (let start = 0; start < images.length; start += batchSize) {
       const chunk = images.slice(start, start + batchSize);
@@ -169,14 +205,14 @@ export class ImageExplainer {
       const per = prepared[0].tensor.length;
       const input = new Float32Array(per * prepared.length);
       prepared.forEach((p, i) => input.set(p.tensor, i * per));
-      const scores = await explainer.scores(input);
+      const scores = await scorer.scores(input);
       // Predictions and targets per image, then one row per (image, target): replicated images share one run.
       const rows: { image: number; cls: number }[] = [];
       const scored = prepared.map((_, i) => {
         const row = scores.subarray(i * k, (i + 1) * k);
         const classes = perImage?.[start + i] ?? fixedClasses ?? topIndices(row, options.topK ?? 1);
         for (const cls of classes) rows.push({ image: i, cls });
-        const probs = explainer.model.scoresAreLogits ? softmax(row) : Float64Array.from(row);
+        const probs = outputProbabilities(row, model.outputActivation);
         const predictions = topIndices(row, Math.min(options.topPredictions ?? 5, k)).map((index) => ({
           index,
           label: labels?.[index],
@@ -187,19 +223,20 @@ export class ImageExplainer {
       for (let r0 = 0; r0 < rows.length; r0 += batchSize) {
         const part = rows.slice(r0, r0 + batchSize);
         const x = new Float32Array(per * part.length);
-        const tw = new Float32Array(k * part.length);
-        part.forEach((row, j) => {
-          x.set(prepared[row.image].tensor, j * per);
-          tw[j * k + row.cls] = 1;
-        });
-        const run = await explainer.run(x, tw);
-        for (const layer of layers) {
-          const lr = run.layers.find((l) => l.tensor === layer.tensor)!;
-          const raw = gradCam({ activation: lr.activation, gradient: lr.gradient, dims: lr.dims });
+        part.forEach((row, j) => x.set(prepared[row.image].tensor, j * per));
+        const classes = part.map((r) => r.cls);
+        const perLayer = options.augSmooth
+          ? await this.augmentedMaps(method, layers, x, classes, options, fixedBatch)
+          : await this.rowMaps(method, layers, x, classes, options, fixedBatch);
+        const outputs = combine
+          ? [combineLayers(perLayer, layers, applyRelu, this.inputShape[2], this.inputShape[3])]
+          : perLayer.map((m, i) => ({ ...m, layer: layers[i] }));
+        for (const o of outputs) {
           part.forEach((row, j) => {
             const { probs, predictions } = scored[row.image];
             results.push({
-              ...this.maps(raw, j, prepared[row.image], row.cls, layer, options.relu !== false),
+              ...this.result(o, j, prepared[row.image], row.cls),
+              method: method.name,
               image: start + row.image,
               classIndex: row.cls,
               label: labels?.[row.cls],
@@ -214,40 +251,153 @@ export class ImageExplainer {
     return results;
   }
 
-  /** The maps of row j of a batch's raw CAMs: at layer, input and photo resolution. */
-  private maps(
-    raw: { data: Float32Array; dims: number[] },
+  /**
+   * The normalised maps of a batch of rows (inputs x, one target class each) for every layer: what the method needs is
+   * run (explain model, activations only, input gradients, masked inputs, ablated tails), its output turned into raw
+   * maps, ReLU'd and normalised at the layer's resolution, then upsampled to the input size.
+   */
+  private async rowMaps(
+    method: CamMethod,
+    layers: { name: string; tensor: string }[],
+    x: Float32Array,
+    classes: number[],
+    options: ExplainOptions,
+    fixedBatch: number | undefined,
+  ): Promise<LayerMaps[]> {
+    const [, c, ih, iw] = this.inputShape;
+    const per = c * ih * iw;
+    const rows = classes.length;
+    const inputDims = [rows, c, ih, iw];
+    const applyRelu = options.relu !== false;
+    const req = method.requires;
+    const inputOnly = !req.layerGradients && req.inputGradient !== undefined;
+    const targets = [...new Set(layers.map((l) => l.tensor))];
+    // The explainer of these layers (or of the input) also gives the forward-only scores Score-CAM needs.
+    const scorer = await this.explainer(inputOnly ? [this.view.inputs[0].name] : targets, options);
+    const k = scorer.model.numClasses;
+    const tw = new Float32Array(rows * k);
+    classes.forEach((cls, j) => (tw[j * k + cls] = 1));
+
+    let inputGradient: { data: Float32Array; dims: number[] } | undefined;
+    let scores: Float32Array | undefined;
+    if (req.inputGradient) {
+      const ig = await this.explainer([this.view.inputs[0].name], { ...options, rules: req.inputGradient });
+      const run = await ig.run(x, tw);
+      inputGradient = { data: run.layers[0].gradient, dims: inputDims };
+      scores = run.scores;
+    }
+    let layerRun: ExplainRun | undefined;
+    if (!inputOnly) {
+      layerRun = req.layerGradients ? await scorer.run(x, tw) : await scorer.activations(x);
+      scores = layerRun.scores;
+    }
+    const rowScores = Float32Array.from(classes, (cls, j) => scores![j * k + cls]);
+    const settings = {
+      scoreCamBatch: options.scoreCamBatch ?? 32,
+      scoreCamChannels: options.scoreCamChannels,
+      ablationBatch: options.ablationBatch ?? 32,
+    };
+    // Forward-only runs in chunks the model accepts (a fixed batch dimension is padded with zeros).
+    const forward = async (inputs: Float32Array): Promise<Float32Array> => {
+      if (fixedBatch === undefined) return scorer.scores(inputs);
+      const m = inputs.length / per;
+      const out = new Float32Array(m * k);
+      for (let s = 0; s < m; s += fixedBatch) {
+        const n = Math.min(fixedBatch, m - s);
+        const padded = new Float32Array(fixedBatch * per);
+        padded.set(inputs.subarray(s * per, (s + n) * per));
+        out.set((await scorer.scores(padded)).subarray(0, n * k), s * k);
+      }
+      return out;
+    };
+
+    const out: LayerMaps[] = [];
+    const layerList = inputOnly ? [layers[0]] : layers;
+    for (const layer of layerList) {
+      const lr = layerRun?.layers.find((l) => l.tensor === layer.tensor);
+      const values = lr ? { dims: lr.dims, activation: lr.activation, gradient: lr.gradient } : undefined;
+      const tail =
+        req.perturbation === 'ablation'
+          ? await this.cache.tail({
+              target: layer.tensor,
+              inputShape: this.inputShape,
+              useProbabilities: options.useProbabilities,
+              threads: options.threads,
+            })
+          : undefined;
+      const ctx: CamContext = {
+        layer: values,
+        inputGradient,
+        input: x,
+        inputDims,
+        classes,
+        scores: rowScores,
+        forward,
+        tail: tail ? (acts, row) => tail.scores(acts, x.subarray(row * per, (row + 1) * per)) : undefined,
+        settings,
+        gradCamAtInput: values
+          ? () => finishMaps(rawMaps(gradcam.compute({ ...ctx }) as CamOutput, values, false, inputDims), true, ih, iw).inputMaps
+          : undefined,
+      };
+      const raw = rawMaps(await method.compute(ctx), values, !!options.eigenSmooth, inputDims);
+      out.push(finishMaps(raw, applyRelu, ih, iw));
+    }
+    return out;
+  }
+
+  /**
+   * aug-smooth: the maps of horizontally flipped and brightness-scaled copies of the inputs (AUGMENTATIONS), each
+   * flipped back, averaged and normalised again. The target classes stay those chosen on the original images.
+   */
+  private async augmentedMaps(
+    method: CamMethod,
+    layers: { name: string; tensor: string }[],
+    x: Float32Array,
+    classes: number[],
+    options: ExplainOptions,
+    fixedBatch: number | undefined,
+  ): Promise<LayerMaps[]> {
+    const [, , ih, iw] = this.inputShape;
+    const applyRelu = options.relu !== false;
+    const runs: LayerMaps[][] = [];
+    for (const aug of AUGMENTATIONS) {
+      const maps = await this.rowMaps(method, layers, augmentInput(x, ih, iw, aug), classes, options, fixedBatch);
+      runs.push(aug.flip ? maps.map((m) => ({ ...m, inputMaps: flipMaps(m.inputMaps, iw) })) : maps);
+    }
+    return runs[0].map((_, li) => {
+      const rows = classes.length;
+      const inputMaps = new Float32Array(rows * ih * iw);
+      const constant: boolean[] = [];
+      for (let j = 0; j < rows; j++) {
+        const avg = averageMaps(
+          runs.map((r) => r[li].inputMaps.subarray(j * ih * iw, (j + 1) * ih * iw)),
+          applyRelu,
+        );
+        inputMaps.set(avg.data, j * ih * iw);
+        constant.push(avg.constant);
+      }
+      return { layerMaps: inputMaps, lh: ih, lw: iw, inputMaps, constant };
+    });
+  }
+
+  /** One result's maps (row j of a batch): at layer, input and photo resolution. */
+  private result(
+    o: LayerMaps & { layer: { name: string; tensor: string } },
     j: number,
     p: Prepared,
     cls: number,
-    layer: { name: string; tensor: string },
-    applyRelu: boolean,
-  ): Omit<ExplainResult, 'image' | 'classIndex' | 'label' | 'score' | 'predictions'> {
-    const [, lh, lw] = raw.dims.length === 3 ? raw.dims : [raw.dims[0], 1, raw.dims.slice(1).reduce((a, b) => a * b, 1)];
-    const one = { data: raw.data.slice(j * lh * lw, (j + 1) * lh * lw), dims: [1, lh, lw] };
+  ): Omit<ExplainResult, 'image' | 'classIndex' | 'label' | 'score' | 'predictions' | 'method'> {
     const [, , ih, iw] = this.inputShape;
-    let layerMap: Float32Array;
-    let constant: boolean;
-    if (applyRelu) {
-      // ReLU and min-max at the layer's resolution, then upsample (the usual Grad-CAM order).
-      const n = normalizeMinMax(relu(one));
-      layerMap = n.data;
-      constant = n.constant[0];
-    } else {
-      // Signed map: scaled by max |value| to [-1, 1], zero stays zero.
-      let m = 0;
-      for (const v of one.data) m = Math.max(m, Math.abs(v));
-      constant = !(m > 0);
-      layerMap = constant ? new Float32Array(one.data.length) : one.data.map((v) => v / m);
-    }
-    const inputMap = resizeBilinear({ data: layerMap, dims: [1, lh, lw] }, ih, iw).data;
+    const layerMap = o.layerMaps.slice(j * o.lh * o.lw, (j + 1) * o.lh * o.lw);
+    const inputMap = o.inputMaps.slice(j * ih * iw, (j + 1) * ih * iw);
+    const constant = o.constant[j];
     const warnings = constant
-      ? [`The map for class ${cls} at layer '${layer.name}' is constant (no gradient signal): returned as zeros.`]
+      ? [`The map for class ${cls} at layer '${o.layer.name}' is constant (no signal): returned as zeros.`]
       : [];
     return {
       source: p.source,
-      layer: layer.name,
-      tensor: layer.tensor,
+      layer: o.layer.name,
+      tensor: o.layer.tensor,
       map: p.geometry ? mapToOriginal(inputMap, p.geometry) : inputMap,
       inputMap,
       inputWidth: iw,
@@ -255,8 +405,8 @@ export class ImageExplainer {
       width: p.geometry ? p.geometry.original[0] : iw,
       height: p.geometry ? p.geometry.original[1] : ih,
       layerMap,
-      layerWidth: lw,
-      layerHeight: lh,
+      layerWidth: o.lw,
+      layerHeight: o.lh,
       constant,
       warnings,
     };
@@ -296,6 +446,62 @@ function topIndices(row: ArrayLike<number>, k: number): number[] {
   return Array.from({ length: row.length }, (_, i) => i)
     .sort((a, b) => row[b] - row[a])
     .slice(0, k);
+}
+
+/** Maps of a batch of rows at one layer: normalised at the layer's resolution and upsampled to the input's. */
+interface LayerMaps {
+  layerMaps: Float32Array;
+  lh: number;
+  lw: number;
+  inputMaps: Float32Array;
+  constant: boolean[];
+}
+
+/** Raw maps [N, ...spatial] → normalised layer maps and input-size maps (spatial other than 2-D laid out as 1×P). */
+function finishMaps(raw: CamMaps, applyRelu: boolean, ih: number, iw: number): LayerMaps {
+  const [n, ...spatial] = raw.dims;
+  const [lh, lw] = spatial.length === 2 ? spatial : [1, spatial.reduce((a, b) => a * b, 1)];
+  const norm = normalizeMaps({ data: raw.data, dims: [n, lh, lw] }, applyRelu);
+  const inputMaps = lh === ih && lw === iw ? norm.data : resizeBilinear(norm, ih, iw).data;
+  return { layerMaps: norm.data, lh, lw, inputMaps, constant: norm.constant };
+}
+
+/** Multi-layer aggregation: per row, the layers' normalised input-size maps averaged and normalised again. */
+function combineLayers(
+  perLayer: LayerMaps[],
+  layers: { name: string; tensor: string }[],
+  applyRelu: boolean,
+  ih: number,
+  iw: number,
+): LayerMaps & { layer: { name: string; tensor: string } } {
+  const size = perLayer[0].inputMaps.length;
+  const rows = perLayer[0].constant.length;
+  const per = size / rows;
+  const inputMaps = new Float32Array(size);
+  const constant: boolean[] = [];
+  for (let j = 0; j < rows; j++) {
+    const avg = averageMaps(
+      perLayer.map((m) => m.inputMaps.subarray(j * per, (j + 1) * per)),
+      applyRelu,
+    );
+    inputMaps.set(avg.data, j * per);
+    constant.push(avg.constant);
+  }
+  return {
+    layerMaps: inputMaps,
+    lh: ih,
+    lw: iw,
+    inputMaps,
+    constant,
+    layer: { name: layers.map((l) => l.name).join('+'), tensor: layers.map((l) => l.tensor).join('+') },
+  };
+}
+
+/** The model's probabilities from its scores (logits under a Softmax/Sigmoid, or the output itself). */
+function outputProbabilities(row: ArrayLike<number>, activation: OutputActivation): Float64Array {
+  if (activation === 'softmax') return softmax(row);
+  if (activation === 'sigmoid') return Float64Array.from(row, (v) => 1 / (1 + Math.exp(-v)));
+  return Float64Array.from(row);
 }
 
 function softmax(v: ArrayLike<number>): Float64Array {

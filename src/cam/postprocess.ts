@@ -127,3 +127,38 @@ function checkLength(maps: CamMaps): void {
   if (maps.data.length !== expected)
     throw new InvalidInputError(`Maps hold ${maps.data.length} values; dims [${maps.dims.join(', ')}] need ${expected}.`);
 }
+
+/**
+ * Signed maps (relu off): per image scaled by max |value| to [-1, 1], so zero stays zero and the sign of the evidence
+ * is kept. An all-zero (or non-finite) map is constant: zeros, flagged.
+ */
+export function normalizeSigned(maps: CamMaps): NormalizedMaps {
+  const { n, per } = batchLayout(maps);
+  const data = new Float32Array(maps.data.length);
+  const constant: boolean[] = [];
+  for (let i = 0; i < n; i++) {
+    let m = 0;
+    for (let p = 0; p < per; p++) m = Math.max(m, Math.abs(maps.data[i * per + p]));
+    const isConstant = !(m > 0) || !Number.isFinite(m);
+    constant.push(isConstant);
+    if (!isConstant) for (let p = 0; p < per; p++) data[i * per + p] = maps.data[i * per + p] / m;
+  }
+  return { data, dims: [...maps.dims], constant };
+}
+
+/** ReLU + min-max (the usual order), or the signed scaling when relu is off. */
+export function normalizeMaps(maps: CamMaps, applyRelu: boolean): NormalizedMaps {
+  return applyRelu ? normalizeMinMax(relu(maps)) : normalizeSigned(maps);
+}
+
+/**
+ * Average of already normalised maps of one image (several layers, or augmented copies), normalised again: the
+ * multi-layer aggregation of the Python libraries (per-layer maps in [0, 1] averaged, then min-max).
+ */
+export function averageMaps(maps: readonly Float32Array[], applyRelu: boolean): { data: Float32Array; constant: boolean } {
+  const len = maps[0].length;
+  const sum = new Float32Array(len);
+  for (const m of maps) for (let i = 0; i < len; i++) sum[i] += m[i] / maps.length;
+  const n = normalizeMaps({ data: sum, dims: [1, len] }, applyRelu);
+  return { data: n.data, constant: n.constant[0] };
+}

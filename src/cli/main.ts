@@ -21,6 +21,7 @@ import {
   type ExplainResult,
   type ImageSource,
 } from '../node.js';
+import type { MethodName } from '../cam/method.js';
 import { defaultInputShape, defaultLayer, listLayers } from '../layers.js';
 import { parseLabels } from '../labels/labels.js';
 import { COLORMAPS } from '../image/colormap.js';
@@ -153,7 +154,7 @@ async function cmdExplain(p: Parsed): Promise<number> {
     layers: v.layer,
     classes: v.class,
     topK: intOption(v['top-k'], 'top-k'),
-    method: v.method as 'gradcam' | undefined,
+    method: v.method as MethodName | undefined,
     relu: !v['no-relu'],
     preprocess: preprocess as 'imagenet' | 'caffe' | 'none',
     preprocessOverrides,

@@ -1,0 +1,43 @@
+/**
+ * Ablation-CAM (Desai & Ramaswamy, WACV 2020, eq. 3): w_k = (y − y_k) / y, where y_k is the target score with channel
+ * k of the layer set to zero and the layers after it re-run (the tail model, batched); map = Σ_k w_k·A_k.
+ * Gradient-free. Dividing by y only rescales all weights of an image (and flips them when y < 0, as the formula says);
+ * when y is exactly 0 the division is skipped rather than producing infinities.
+ */
+import { needLayer } from '../channel-stats.js';
+import { layerLayout } from '../gradcam.js';
+import type { CamMethod } from '../method.js';
+
+export const ablationcam: CamMethod = {
+  name: 'ablationcam',
+  title: 'Ablation-CAM',
+  reference: 'Desai & Ramaswamy, WACV 2020, eq. 3',
+  formula: 'w_k = (y − y_k)/y, y_k = score with channel k zeroed;  map = Σ_k w_k·A_k',
+  requires: { layerGradients: false, perturbation: 'ablation' },
+  cost: 'one run of the layers after the target per channel, batched by --ablation-batch',
+  compute: async (ctx) => {
+    const layer = needLayer(ctx.layer, 'ablationcam');
+    if (!ctx.tail) throw new Error('gcam internal: ablationcam needs the tail model');
+    const { n, c, positions } = layerLayout(layer.dims);
+    const per = c * positions;
+    const chunk = Math.max(1, ctx.settings.ablationBatch);
+    const weights = new Float32Array(n * c);
+    for (let i = 0; i < n; i++) {
+      const acts = layer.activation.subarray(i * per, (i + 1) * per);
+      const y = ctx.scores[i];
+      const scale = y === 0 ? 1 : y;
+      for (let start = 0; start < c; start += chunk) {
+        const count = Math.min(chunk, c - start);
+        const batch = new Float32Array(count * per);
+        for (let j = 0; j < count; j++) {
+          batch.set(acts, j * per);
+          batch.fill(0, j * per + (start + j) * positions, j * per + (start + j + 1) * positions);
+        }
+        const out = await ctx.tail(batch, i);
+        const k = out.length / count;
+        for (let j = 0; j < count; j++) weights[i * c + start + j] = (y - out[j * k + ctx.classes[i]]) / scale;
+      }
+    }
+    return { kind: 'weights', weights };
+  },
+};

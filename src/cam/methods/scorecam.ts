@@ -1,0 +1,96 @@
+/**
+ * Score-CAM (Wang et al. 2020, arXiv:1910.01279, eqs. 5–8 / Algorithm 1). For each channel k of the layer:
+ *   M_k = the channel upsampled to the input size (half-pixel bilinear) and min-max normalised to [0, 1];
+ *   s_k = the target score of the model on input ⊙ M_k (a forward pass, batched);
+ *   w = softmax_k(s) (computed stably: max subtracted, so large logits cannot overflow);  map = Σ_k w_k·A_k.
+ * Gradient-free. `scoreCamChannels` keeps only the channels with the largest mean activation (the others weigh 0),
+ * which is the usual way to make it affordable on wide layers.
+ */
+import { InvalidInputError } from '../../errors.js';
+import { needLayer } from '../channel-stats.js';
+import { layerLayout } from '../gradcam.js';
+import { resizeBilinear } from '../postprocess.js';
+import type { CamMethod } from '../method.js';
+
+/** Normalisation guard of the masks: a constant channel gives an all-zero mask instead of 0/0. */
+const MASK_EPS = 1e-8;
+
+export const scorecam: CamMethod = {
+  name: 'scorecam',
+  title: 'Score-CAM',
+  reference: 'Wang et al. 2020, arXiv:1910.01279, eqs. 5–8',
+  formula: 'M_k = minmax(upsample(A_k));  s_k = y(x ⊙ M_k);  w = softmax_k(s);  map = Σ_k w_k·A_k',
+  requires: { layerGradients: false, perturbation: 'input-masks' },
+  cost: 'one forward run per channel (or per kept channel), batched by --score-cam-batch',
+  compute: async (ctx) => {
+    const layer = needLayer(ctx.layer, 'scorecam');
+    if (!ctx.forward) throw new Error('gcam internal: scorecam needs forward runs');
+    const { n, c, positions, spatial } = layerLayout(layer.dims);
+    if (spatial.length !== 2)
+      throw new InvalidInputError(`Score-CAM needs a 2-D layer [N, C, h, w]; got [${layer.dims.join(', ')}].`);
+    const [, cin, H, W] = ctx.inputDims;
+    const pixels = H * W;
+    const per = cin * pixels;
+    const keep = ctx.settings.scoreCamChannels;
+    if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1))
+      throw new InvalidInputError(`scoreCamChannels must be a positive integer; got ${keep}.`);
+    const chunk = Math.max(1, ctx.settings.scoreCamBatch);
+    const weights = new Float32Array(n * c);
+    for (let i = 0; i < n; i++) {
+      const acts = layer.activation.subarray(i * c * positions, (i + 1) * c * positions);
+      const channels = keptChannels(acts, c, positions, keep);
+      const masks = resizeBilinear({ data: Float32Array.from(acts), dims: [c, spatial[0], spatial[1]] }, H, W).data;
+      const image = ctx.input.subarray(i * per, (i + 1) * per);
+      const scores = new Float64Array(channels.length);
+      for (let start = 0; start < channels.length; start += chunk) {
+        const part = channels.slice(start, start + chunk);
+        const batch = new Float32Array(part.length * per);
+        part.forEach((k, j) => {
+          const mask = normalisedMask(masks.subarray(k * pixels, (k + 1) * pixels));
+          for (let ch = 0; ch < cin; ch++)
+            for (let p = 0; p < pixels; p++) batch[j * per + ch * pixels + p] = image[ch * pixels + p] * mask[p];
+        });
+        const out = await ctx.forward(batch);
+        const k = out.length / part.length;
+        part.forEach((_, j) => (scores[start + j] = out[j * k + ctx.classes[i]]));
+      }
+      const soft = softmax(scores);
+      channels.forEach((k, j) => (weights[i * c + k] = soft[j]));
+    }
+    return { kind: 'weights', weights };
+  },
+};
+
+/** The channels scored: all, or the `keep` with the largest mean activation (ties by index). */
+function keptChannels(acts: Float32Array, c: number, positions: number, keep?: number): number[] {
+  const all = Array.from({ length: c }, (_, k) => k);
+  if (keep === undefined || keep >= c) return all;
+  const mean = all.map((k) => {
+    let s = 0;
+    for (let p = 0; p < positions; p++) s += acts[k * positions + p];
+    return s / positions;
+  });
+  return all
+    .sort((a, b) => mean[b] - mean[a] || a - b)
+    .slice(0, keep)
+    .sort((a, b) => a - b);
+}
+
+function normalisedMask(m: Float32Array): Float32Array {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of m) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const range = max - min + MASK_EPS;
+  return m.map((v) => (v - min) / range);
+}
+
+function softmax(v: Float64Array): Float64Array {
+  let m = -Infinity;
+  for (const x of v) m = Math.max(m, x);
+  const e = v.map((x) => Math.exp(x - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / s);
+}
