@@ -137,6 +137,12 @@ describe('post-processing: bilinear resize with half-pixel centres', () => {
     assertClose([r.data[0], r.data[4], r.data[8], r.data[12]], [11.5, 9.21875, 4.65625, 2.375], 1e-7, 'first column');
   });
 
+  it('corner-aligned variant (Score-CAM masks): first row 11.5, 11.0417, 10.5833, 10.125', () => {
+    const r = resizeBilinear({ data: f32(TOY2_RAW), dims: [1, 2, 2] }, 4, 4, true);
+    assertClose(r.data.subarray(0, 4), [11.5, 11.041667, 10.583333, 10.125], 1e-6, 'first row');
+    assertClose([r.data[0], r.data[12], r.data[15]], [11.5, 2.375, 10.5], 1e-7, 'corners are the input corners');
+  });
+
   it('Toy1 and Toy2 final 4×4 maps (ReLU, min-max, upsample)', () => {
     assertClose(finalizeMaps({ data: f32(TOY1_RAW), dims: [1, 2, 2] }, 4, 4).data, TOY1_FINAL, 1e-7, 'Toy1 final');
     assertClose(finalizeMaps({ data: f32(TOY2_RAW), dims: [1, 2, 2] }, 4, 4).data, TOY2_FINAL, 1e-6, 'Toy2 final');

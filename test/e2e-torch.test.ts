@@ -50,7 +50,7 @@ const TOL = 1e-4;
 const DA_TOL = 1e-3;
 
 const FIXTURES: Fixture[] = readdirSync(DIR)
-  .filter((f) => f.endsWith('.json'))
+  .filter((f) => f.endsWith('.json') && !f.endsWith('.methods.json'))
   .sort()
   .map((f) => JSON.parse(readFileSync(new URL(f, DIR), 'utf8')) as Fixture);
 

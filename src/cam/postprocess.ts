@@ -55,6 +55,26 @@ export function normalizeMinMax(maps: CamMaps, eps = CONSTANT_MAP_EPS): Normaliz
   return { data, dims: [...maps.dims], constant };
 }
 
+/**
+ * Source taps with corners aligned (torch align_corners=True, nn.UpsamplingBilinear2d): output o samples the input at
+ * o·(in − 1)/(out − 1). Only Score-CAM's masks use it (see methods/scorecam.ts); maps use half-pixel centres.
+ */
+function cornerTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
+  const i0 = new Int32Array(outSize);
+  const i1 = new Int32Array(outSize);
+  const t = new Float64Array(outSize);
+  const scale = outSize > 1 ? (inSize - 1) / (outSize - 1) : 0;
+  for (let o = 0; o < outSize; o++) {
+    const src = o * scale;
+    const lo = Math.min(Math.floor(src), inSize - 1);
+    const hi = lo < inSize - 1 ? lo + 1 : lo;
+    i0[o] = lo;
+    i1[o] = hi;
+    t[o] = hi === lo ? 0 : src - lo;
+  }
+  return { i0, i1, t };
+}
+
 /** Source index and weight along one axis, half-pixel centres, clamped at both borders (as torch and OpenCV do). */
 function axisTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
   const i0 = new Int32Array(outSize);
@@ -79,15 +99,16 @@ function axisTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32A
  * (o + 0.5)·in/out − 0.5, clamped to the border. Up- and down-scaling, any aspect ratio; no antialiasing (like
  * cv2.resize INTER_LINEAR and torch F.interpolate(mode='bilinear', align_corners=False, antialias=False)).
  */
-export function resizeBilinear(maps: CamMaps, outH: number, outW: number): CamMaps {
+export function resizeBilinear(maps: CamMaps, outH: number, outW: number, alignCorners = false): CamMaps {
   if (maps.dims.length !== 3) throw new InvalidInputError(`resizeBilinear takes maps [N, h, w]; got [${maps.dims.join(', ')}].`);
   const [n, h, w] = maps.dims;
   if (!(Number.isInteger(outH) && Number.isInteger(outW) && outH > 0 && outW > 0))
     throw new InvalidInputError(`The output size must be positive integers; got ${outH}×${outW}.`);
   if (h <= 0 || w <= 0) throw new InvalidInputError(`Cannot resize empty maps [${maps.dims.join(', ')}].`);
   checkLength(maps);
-  const ys = axisTaps(h, outH);
-  const xs = axisTaps(w, outW);
+  const taps = alignCorners ? cornerTaps : axisTaps;
+  const ys = taps(h, outH);
+  const xs = taps(w, outW);
   const data = new Float32Array(n * outH * outW);
   for (let i = 0; i < n; i++) {
     const src = i * h * w;

@@ -32,7 +32,7 @@ const E2E = new URL('../fixtures/e2e/', import.meta.url);
 
 export function loadE2eFixtures(): E2eFixture[] {
   return readdirSync(E2E)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.methods.json'))
     .sort()
     .map((f) => {
       const fx = JSON.parse(readFileSync(new URL(f, E2E), 'utf8')) as E2eFixture & { onnx: string };

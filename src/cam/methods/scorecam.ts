@@ -1,10 +1,13 @@
 /**
  * Score-CAM (Wang et al. 2020, arXiv:1910.01279, eqs. 5–8 / Algorithm 1). For each channel k of the layer:
- *   M_k = the channel upsampled to the input size (half-pixel bilinear) and min-max normalised to [0, 1];
+ *   M_k = the channel upsampled to the input size (bilinear with corners aligned, see below), min-max normalised;
  *   s_k = the target score of the model on input ⊙ M_k (a forward pass, batched);
  *   w = softmax_k(s) (computed stably: max subtracted, so large logits cannot overflow);  map = Σ_k w_k·A_k.
  * Gradient-free. `scoreCamChannels` keeps only the channels with the largest mean activation (the others weigh 0),
  * which is the usual way to make it affordable on wide layers.
+ * The paper leaves the upsampling open; the reference implementations (pytorch-grad-cam's nn.UpsamplingBilinear2d)
+ * align corners, and the golden values in ../shared/reference/toy-vectors.md were measured that way, so the masks
+ * align corners too (the final maps keep gcam's half-pixel convention).
  */
 import { InvalidInputError } from '../../errors.js';
 import { needLayer } from '../channel-stats.js';
@@ -39,7 +42,7 @@ export const scorecam: CamMethod = {
     for (let i = 0; i < n; i++) {
       const acts = layer.activation.subarray(i * c * positions, (i + 1) * c * positions);
       const channels = keptChannels(acts, c, positions, keep);
-      const masks = resizeBilinear({ data: Float32Array.from(acts), dims: [c, spatial[0], spatial[1]] }, H, W).data;
+      const masks = resizeBilinear({ data: Float32Array.from(acts), dims: [c, spatial[0], spatial[1]] }, H, W, true).data;
       const image = ctx.input.subarray(i * per, (i + 1) * per);
       const scores = new Float64Array(channels.length);
       for (let start = 0; start < channels.length; start += chunk) {
