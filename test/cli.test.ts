@@ -9,7 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { encodeNpy, parseNpy } from '../src/node.js';
+import { encodeNpy, parseNpy, resizeBilinear } from '../src/node.js';
+import { METHOD_NAMES } from '../src/cam/methods/index.js';
 import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
 import { assertClose, maxAbsDiff, range } from './helpers/compare.js';
 import { filesIn, runCli, runCliProcess, tempDir } from './helpers/cli.js';
@@ -527,5 +528,74 @@ describe('gcam info', () => {
     assert.ok(r.stdout.split('\n').includes('  Conv ×26'), r.stdout);
     assert.ok(r.stdout.includes('input  data_0 [1, 3, 224, 224]'));
     assert.ok(!r.stdout.includes('no gradient rule'), r.stdout);
+  });
+});
+
+describe('gcam explain --method and the smoothing/aggregation flags (resnet fixture, .npy in, --save-cam out)', () => {
+  const fx = loadE2eFixtures().find((f) => f.model === 'resnet')!;
+  const ref = JSON.parse(readFileSync(new URL('./fixtures/e2e/resnet.methods.json', import.meta.url), 'utf8')) as {
+    layers: { id: string; module: string; dims: number[]; layerMaps: Record<string, number[]> }[];
+    inputMaps: { saliency: number[]; augSmooth: { map: number[] }; combined: { map: number[] } };
+  };
+  const [, c, h, w] = fx.inputShape;
+  const n = 1;
+  const target = fx.targets[n];
+  const image = (maps: number[]) => maps.slice(n * h * w, (n + 1) * h * w);
+
+  async function camFor(...args: string[]): Promise<{ dims: number[]; data: Float32Array }> {
+    const dir = tempDir();
+    const npy = join(dir, 'x.npy');
+    writeFileSync(npy, encodeNpy(fixtureImage(fx, n), [1, c, h, w]));
+    const cam = join(dir, 'cam.npy');
+    const r = await runCli([
+      'explain',
+      npy,
+      '--model',
+      fx.onnxPath,
+      '--preprocess',
+      'none',
+      '--class',
+      String(target),
+      '--save-cam',
+      cam,
+      '--out',
+      join(dir, 'out'),
+      ...args,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return readNpy(cam);
+  }
+
+  it('--method ablationcam and --method layercam at layer2: the reference layer maps, upsampled half-pixel', async () => {
+    const deep = ref.layers.find((l) => l.module === 'layer2')!;
+    const [, , lh, lw] = deep.dims;
+    for (const method of ['ablationcam', 'layercam']) {
+      const maps = await camFor('--method', method, '--layer', 'layer2');
+      const layerMap = deep.layerMaps[method].slice(n * lh * lw, (n + 1) * lh * lw);
+      const expected = resizeBilinear({ data: Float32Array.from(layerMap), dims: [1, lh, lw] }, h, w).data;
+      assertClose(maps.data, expected, 1e-4, `cli ${method}`);
+    }
+  });
+
+  it('--method saliency, --aug-smooth, --combine-layers', async () => {
+    assertClose((await camFor('--method', 'saliency')).data, image(ref.inputMaps.saliency), 1e-4, 'cli saliency');
+    assertClose(
+      (await camFor('--layer', 'layer2', '--aug-smooth')).data,
+      image(ref.inputMaps.augSmooth.map),
+      1e-4,
+      'cli aug-smooth',
+    );
+    const combined = await camFor('--layer', 'layer2', '--layer', 'maxpool', '--combine-layers');
+    assert.deepEqual(combined.dims, [1, h, w], 'one map for the two layers');
+    assertClose(combined.data, image(ref.inputMaps.combined.map), 1e-4, 'cli combined');
+  });
+
+  it('gcam methods lists every method; an unknown --method is a usage error listing them', async () => {
+    const list = await runCli(['methods']);
+    assert.equal(list.code, 0);
+    for (const m of METHOD_NAMES) assert.match(list.stdout, new RegExp(`^${m.replace('+', '\\+')}\\s`, 'm'));
+    const bad = await runCli(['explain', fx.onnxPath, '--model', fx.onnxPath, '--method', 'gradcam+++']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Unknown --method 'gradcam\+\+\+'; available: gradcam, gradcam\+\+/);
   });
 });

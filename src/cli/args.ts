@@ -12,11 +12,14 @@ export const USAGE = `gcam: Grad-CAM explanations for ONNX image classifiers
 
 Usage:
   gcam explain <images or .npy...> --model m.onnx [--layer L]... [--class C]... | [--top-k K]
-               [--method gradcam] [--preprocess imagenet|caffe|none] [--size S] [--labels F]
+               [--method M] [--aug-smooth] [--eigen-smooth] [--combine-layers]
+               [--score-cam-batch B] [--score-cam-channels K] [--ablation-batch B]
+               [--preprocess imagenet|caffe|none] [--size S] [--labels F]
                [--resize stretch|crop|letterbox] [--channel-order RGB|BGR] [--range 1|255] [--mean a,b,c] [--std a,b,c]
                [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
                [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--quiet]
   gcam layers <model.onnx> [--size S]
+  gcam methods
   gcam info <model.onnx>
 
 Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.`;
@@ -27,6 +30,12 @@ const OPTIONS = {
   class: { type: 'string', multiple: true },
   'top-k': { type: 'string' },
   method: { type: 'string' },
+  'aug-smooth': { type: 'boolean' },
+  'eigen-smooth': { type: 'boolean' },
+  'combine-layers': { type: 'boolean' },
+  'score-cam-batch': { type: 'string' },
+  'score-cam-channels': { type: 'string' },
+  'ablation-batch': { type: 'string' },
   preprocess: { type: 'string' },
   resize: { type: 'string' },
   mean: { type: 'string' },

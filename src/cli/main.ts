@@ -22,6 +22,7 @@ import {
   type ImageSource,
 } from '../node.js';
 import type { MethodName } from '../cam/method.js';
+import { METHODS, METHOD_NAMES, methodFor } from '../cam/methods/index.js';
 import { defaultInputShape, defaultLayer, listLayers } from '../layers.js';
 import { parseLabels } from '../labels/labels.js';
 import { COLORMAPS } from '../image/colormap.js';
@@ -119,6 +120,20 @@ async function loadInputs(
   return { inputs, photos, failed };
 }
 
+/** `gcam methods`: the registry, one line per method with what it needs. */
+function cmdMethods(): number {
+  for (const m of METHODS) {
+    const r = m.requires;
+    const needs: string[] = [];
+    if (r.layerGradients) needs.push('layer gradients');
+    else if (!r.inputGradient) needs.push('layer activations');
+    if (r.inputGradient) needs.push(r.inputGradient === 'guided' ? 'guided input gradient' : 'input gradient');
+    if (r.perturbation) needs.push(r.perturbation === 'ablation' ? 'ablated re-runs' : 'masked-input runs');
+    console.log(`${m.name.padEnd(20)}${m.title}: ${m.formula}\n${''.padEnd(20)}needs ${needs.join(' + ')}; ${m.reference}`);
+  }
+  return 0;
+}
+
 async function cmdExplain(p: Parsed): Promise<number> {
   const v = p.values;
   if (p.rest.length === 0) throw new UsageError(`gcam explain needs at least one image.\n\n${USAGE}`);
@@ -128,6 +143,8 @@ async function cmdExplain(p: Parsed): Promise<number> {
   if (!(COLORMAPS as readonly string[]).includes(colormap))
     throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}.`);
   const alpha = floatOption(v.alpha, 'alpha', 0, 1) ?? 0.5;
+  if (v.method !== undefined && !methodFor(v.method))
+    throw new UsageError(`Unknown --method '${v.method}'; available: ${METHOD_NAMES.join(', ')} (see gcam methods).`);
   const preprocess = v.preprocess ?? 'imagenet';
   if (!['imagenet', 'caffe', 'none'].includes(preprocess))
     throw new UsageError(`--preprocess must be imagenet, caffe or none; got '${preprocess}'.`);
@@ -155,6 +172,12 @@ async function cmdExplain(p: Parsed): Promise<number> {
     classes: v.class,
     topK: intOption(v['top-k'], 'top-k'),
     method: v.method as MethodName | undefined,
+    augSmooth: !!v['aug-smooth'],
+    eigenSmooth: !!v['eigen-smooth'],
+    combineLayers: !!v['combine-layers'],
+    scoreCamBatch: intOption(v['score-cam-batch'], 'score-cam-batch'),
+    scoreCamChannels: intOption(v['score-cam-channels'], 'score-cam-channels'),
+    ablationBatch: intOption(v['ablation-batch'], 'ablation-batch'),
     relu: !v['no-relu'],
     preprocess: preprocess as 'imagenet' | 'caffe' | 'none',
     preprocessOverrides,
@@ -327,6 +350,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdExplain(p);
       case 'layers':
         return await cmdLayers(p);
+      case 'methods':
+        return cmdMethods();
       case 'info':
         return cmdInfo(p);
       default:
