@@ -82,6 +82,19 @@ describe('ImageExplainer on SqueezeNet 1.1 with real photos (caffe preset)', sha
     assert.ok(head > 1.4 * background, `mean map on the head ${head} vs background ${background}`);
   });
 
+  it('gradient-free methods on the 1000-class model: Ablation-CAM (tail re-run) and Score-CAM (top 64 channels) also peak on the head', async () => {
+    for (const options of [{ method: 'ablationcam' as const }, { method: 'scorecam' as const, scoreCamChannels: 64 }]) {
+      const [r] = await ex.explain([chelsea], { preprocess: 'caffe', ...options });
+      assert.equal(r.method, options.method);
+      assert.equal(r.classIndex, 285);
+      assert.equal(r.constant, false, options.method);
+      const peak = argmax(r.map);
+      const [px, py] = [peak % r.width, Math.floor(peak / r.width)];
+      assert.ok(px >= HEAD.x0 && px < HEAD.x1 && py >= HEAD.y0 && py < HEAD.y1, `${options.method}: peak at (${px}, ${py})`);
+      assert.ok(meanIn(r, HEAD) > 1.4 * meanIn(r, BACKGROUND), `${options.method}: head vs background`);
+    }
+  });
+
   it('topK 3 on two photos: three distinct classes per photo in descending score, each with its own map', async () => {
     const results = await ex.explain([chelsea, coffee], { preprocess: 'caffe', topK: 3 });
     assert.equal(results.length, 6);
