@@ -7,7 +7,8 @@ import type { DecodedModel } from '../onnx/decode.js';
 import type { Runtime } from '../runtime/types.js';
 import { ExplainerCache, type Explainer } from '../explainer.js';
 import { defaultInputShape, defaultLayer, listLayers, resolveLayer, type LayerInfo } from '../layers.js';
-import type { CamMaps } from '../cam/gradcam.js';
+import type { CamMaps, LayerValues } from '../cam/gradcam.js';
+import { toSpatialLayer, type LayerLayout, type SpatialLayer } from '../cam/tokens.js';
 import { averageMaps, normalizeMaps, resizeBilinear } from '../cam/postprocess.js';
 import { rawMaps } from '../cam/combine.js';
 import { AUGMENTATIONS, augmentInput, flipMaps } from '../cam/augment.js';
@@ -56,6 +57,10 @@ export interface ExplainOptions {
   scoreCamChannels?: number;
   /** Ablation-CAM: ablated copies per session run (default 32). */
   ablationBatch?: number;
+  /** Token layers (vision transformers): the patch grid [rows, columns]; default: the square left after the class token. */
+  grid?: [number, number];
+  /** The target layers' layout; default 'auto' (rank 3 → tokens; rank 4 → NCHW, or channels-last when detected). */
+  layout?: LayerLayout | 'auto';
   /** Apply ReLU to the final map (default true). Without it the map is signed, scaled to [-1, 1] by max |value|. */
   relu?: boolean;
   /** Preprocessing: a preset name, 'none' (only for tensors), or a full spec. Default 'imagenet'. */
@@ -315,7 +320,11 @@ export class ImageExplainer {
     const layerList = inputOnly ? [layers[0]] : layers;
     for (const layer of layerList) {
       const lr = layerRun?.layers.find((l) => l.tensor === layer.tensor);
-      const values = lr ? { dims: lr.dims, activation: lr.activation, gradient: lr.gradient } : undefined;
+      const values = lr ? this.spatial(lr, rows, options) : undefined;
+      if (values && values.layout !== 'nchw' && req.perturbation === 'ablation')
+        throw new InvalidInputError(
+          `Ablation-CAM needs a [N, C, h, w] layer; '${layer.name}' is ${values.layout} ([${lr!.dims.join(', ')}]). Use Score-CAM or a gradient method.`,
+        );
       const tail =
         req.perturbation === 'ablation'
           ? await this.cache.tail({
@@ -343,6 +352,20 @@ export class ImageExplainer {
       out.push(finishMaps(raw, applyRelu, ih, iw));
     }
     return out;
+  }
+
+  /**
+   * The layer in CAM form [N, C, h, w]: token tensors of vision transformers on their grid (class token dropped) and
+   * channels-last maps transposed (cam/tokens.ts); an activations-only run has no gradient to move.
+   */
+  private spatial(lr: LayerValues, rows: number, options: ExplainOptions): SpatialLayer {
+    const [, , ih, iw] = this.inputShape;
+    const hasGradient = lr.gradient.length > 0;
+    const s = toSpatialLayer(
+      { dims: lr.dims, activation: lr.activation, gradient: hasGradient ? lr.gradient : lr.activation },
+      { grid: options.grid, layout: options.layout, inputSize: [ih, iw], batch: rows },
+    );
+    return hasGradient ? s : { ...s, gradient: new Float32Array(0) };
   }
 
   /**

@@ -14,6 +14,7 @@ Usage:
   gcam explain <images or .npy...> --model m.onnx [--layer L]... [--class C]... | [--top-k K]
                [--method M] [--aug-smooth] [--eigen-smooth] [--combine-layers]
                [--score-cam-batch B] [--score-cam-channels K] [--ablation-batch B]
+               [--grid RxC] [--layout auto|nchw|nhwc|tokens]
                [--preprocess imagenet|caffe|none] [--size S] [--labels F]
                [--resize stretch|crop|letterbox] [--channel-order RGB|BGR] [--range 1|255] [--mean a,b,c] [--std a,b,c]
                [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
@@ -36,6 +37,8 @@ const OPTIONS = {
   'score-cam-batch': { type: 'string' },
   'score-cam-channels': { type: 'string' },
   'ablation-batch': { type: 'string' },
+  grid: { type: 'string' },
+  layout: { type: 'string' },
   preprocess: { type: 'string' },
   resize: { type: 'string' },
   mean: { type: 'string' },

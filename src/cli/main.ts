@@ -120,6 +120,22 @@ async function loadInputs(
   return { inputs, photos, failed };
 }
 
+/** --grid RxC (token grid of a vision transformer layer). */
+function gridOption(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)[x×,](\d+)$/.exec(v.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--grid must be ROWSxCOLUMNS, e.g. 14x14; got '${v}'.`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+const LAYOUTS = ['auto', 'nchw', 'nhwc', 'tokens'] as const;
+function layoutOption(v: string | undefined): (typeof LAYOUTS)[number] | undefined {
+  if (v === undefined) return undefined;
+  if (!(LAYOUTS as readonly string[]).includes(v))
+    throw new UsageError(`--layout must be one of ${LAYOUTS.join(', ')}; got '${v}'.`);
+  return v as (typeof LAYOUTS)[number];
+}
+
 /** `gcam methods`: the registry, one line per method with what it needs. */
 function cmdMethods(): number {
   for (const m of METHODS) {
@@ -178,6 +194,8 @@ async function cmdExplain(p: Parsed): Promise<number> {
     scoreCamBatch: intOption(v['score-cam-batch'], 'score-cam-batch'),
     scoreCamChannels: intOption(v['score-cam-channels'], 'score-cam-channels'),
     ablationBatch: intOption(v['ablation-batch'], 'ablation-batch'),
+    grid: gridOption(v.grid),
+    layout: layoutOption(v.layout),
     relu: !v['no-relu'],
     preprocess: preprocess as 'imagenet' | 'caffe' | 'none',
     preprocessOverrides,
