@@ -11,7 +11,8 @@ export class UsageError extends GcamError {
 export const USAGE = `gcam: Grad-CAM explanations for ONNX image classifiers
 
 Usage:
-  gcam explain <images or .npy...> --model m.onnx [--layer L]... [--class C]... | [--top-k K]
+  gcam demo [--seed S] [--out DIR] [--method M]
+  gcam explain <images or .npy...> [--model m.onnx] [--layer L]... [--class C]... | [--top-k K]
                [--method M] [--aug-smooth] [--eigen-smooth] [--combine-layers]
                [--score-cam-batch B] [--score-cam-channels K] [--ablation-batch B]
                [--grid RxC] [--layout auto|nchw|nhwc|tokens]
@@ -23,10 +24,12 @@ Usage:
   gcam methods
   gcam info <model.onnx>
 
+Without --model, explain uses the built-in shapes model (see docs/builtin-model.md) and its preprocessing.
 Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.`;
 
 const OPTIONS = {
   model: { type: 'string' },
+  seed: { type: 'string' },
   layer: { type: 'string', multiple: true },
   class: { type: 'string', multiple: true },
   'top-k': { type: 'string' },

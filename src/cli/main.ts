@@ -23,6 +23,8 @@ import {
 } from '../node.js';
 import type { MethodName } from '../cam/method.js';
 import { METHODS, METHOD_NAMES, methodFor } from '../cam/methods/index.js';
+import { builtinModel } from '../builtin.js';
+import { cmdDemo } from './demo.js';
 import { defaultInputShape, defaultLayer, listLayers } from '../layers.js';
 import { parseLabels } from '../labels/labels.js';
 import { COLORMAPS } from '../image/colormap.js';
@@ -153,7 +155,8 @@ function cmdMethods(): number {
 async function cmdExplain(p: Parsed): Promise<number> {
   const v = p.values;
   if (p.rest.length === 0) throw new UsageError(`gcam explain needs at least one image.\n\n${USAGE}`);
-  if (!v.model) throw new UsageError('gcam explain needs --model <model.onnx>.');
+  // Without --model: the built-in shapes model, with its own preprocessing and labels unless overridden.
+  const builtin = v.model ? undefined : builtinModel();
   if (v.class && v['top-k']) throw new UsageError('Use either --class or --top-k, not both.');
   const colormap = v.colormap ?? 'jet';
   if (!(COLORMAPS as readonly string[]).includes(colormap))
@@ -165,7 +168,7 @@ async function cmdExplain(p: Parsed): Promise<number> {
   if (!['imagenet', 'caffe', 'none'].includes(preprocess))
     throw new UsageError(`--preprocess must be imagenet, caffe or none; got '${preprocess}'.`);
   const preprocessOverrides = cliPreprocessOverrides(v);
-  const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : undefined;
+  const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : builtin?.labels;
   const quiet = !!v.quiet || !process.stderr.isTTY;
   // Refuse unwritable destinations before any work, so a run never leaves some outputs and fails on others.
   for (const [flag, path] of [
@@ -181,7 +184,7 @@ async function cmdExplain(p: Parsed): Promise<number> {
     console.error('gcam: no readable input.');
     return 2;
   }
-  const explainer = await createImageExplainer(v.model, { size: sizeOption(v.size) });
+  const explainer = await createImageExplainer(v.model ?? builtin!.path, { size: sizeOption(v.size) });
   const showProgress = !quiet && inputs.length > 1;
   const options = {
     layers: v.layer,
@@ -197,7 +200,7 @@ async function cmdExplain(p: Parsed): Promise<number> {
     grid: gridOption(v.grid),
     layout: layoutOption(v.layout),
     relu: !v['no-relu'],
-    preprocess: preprocess as 'imagenet' | 'caffe' | 'none',
+    preprocess: builtin && !v.preprocess ? builtin.preprocess : (preprocess as 'imagenet' | 'caffe' | 'none'),
     preprocessOverrides,
     batchSize: intOption(v['batch-size'], 'batch-size'),
     threads: intOption(v.threads, 'threads'),
@@ -368,6 +371,8 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdExplain(p);
       case 'layers':
         return await cmdLayers(p);
+      case 'demo':
+        return await cmdDemo(p);
       case 'methods':
         return cmdMethods();
       case 'info':
