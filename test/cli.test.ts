@@ -599,3 +599,37 @@ describe('gcam explain --method and the smoothing/aggregation flags (resnet fixt
     assert.match(bad.stderr, /Unknown --method 'gradcam\+\+\+'; available: gradcam, gradcam\+\+/);
   });
 });
+
+describe('gcam demo and the built-in model', () => {
+  it('gcam demo --seed 3: two different shapes, a score and a peak verdict per class, a 3-panel figure', async () => {
+    const dir = tempDir();
+    const r = await runCli(['demo', '--seed', '3', '--out', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter((l) => / score \d\.\d{3}\s+peak \(\d+, \d+\) (inside|OUTSIDE) its box/.test(l));
+    assert.equal(lines.length, 2, r.stdout);
+    const figure = join(dir, 'demo-3.png');
+    assert.ok(existsSync(figure));
+    const [w, h] = await size(figure);
+    assert.ok(w > 3 * h * 0.9 && w < 3.3 * h, `three square panels side by side: ${w}×${h}`);
+    const again = await runCli(['demo', '--seed', '3', '--out', tempDir()]);
+    assert.equal(
+      again.stdout.replace(/wrote .*/, ''),
+      r.stdout.replace(/wrote .*/, ''),
+      'the same seed gives the same scene and maps',
+    );
+  });
+
+  it('gcam explain without --model uses the built-in model, its preprocessing and labels', async () => {
+    const dir = tempDir();
+    const { renderScenePng } = await import('../src/scenes/render-node.js');
+    const { generateScene } = await import('../src/scenes/scene.js');
+    const png = join(dir, 'scene.png');
+    writeFileSync(png, await renderScenePng(generateScene(11, { classes: [3, 5] })));
+    const r = await runCli(['explain', png, '--class', 'star', '--json', join(dir, 's.json'), '--out', join(dir, 'out')]);
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    assert.equal(summary.results[0].class, 3);
+    assert.equal(summary.results[0].label, 'star');
+    assert.ok(summary.results[0].score > 0.9, `star score ${summary.results[0].score}`);
+  });
+});
