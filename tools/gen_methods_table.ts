@@ -2,8 +2,8 @@
  * Writes the method table of docs/methods.md (between the BEGIN/END markers) from the registry, so the docs list
  * exactly the methods `--method` accepts. Run: node --import tsx tools/gen_methods_table.ts
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { METHODS } from '../src/cam/methods/index.js';
+import { writeDocSection } from './doc-section.js';
 
 const DOC = new URL('../docs/methods.md', import.meta.url);
 const BEGIN = '<!-- BEGIN methods table (tools/gen_methods_table.ts) -->';
@@ -25,9 +25,5 @@ const table = [
   '|---|---|---|---|---|---|',
   ...rows,
 ].join('\n');
-const doc = readFileSync(DOC, 'utf8');
-const a = doc.indexOf(BEGIN);
-const b = doc.indexOf(END);
-if (a < 0 || b < a) throw new Error(`docs/methods.md lacks the markers ${BEGIN} … ${END}`);
-writeFileSync(DOC, `${doc.slice(0, a + BEGIN.length)}\n${table}\n${doc.slice(b)}`);
+writeDocSection(DOC, BEGIN, END, table);
 console.log(`docs/methods.md: ${rows.length} methods`);
