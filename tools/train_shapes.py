@@ -1,16 +1,18 @@
 #!/usr/bin/python3
 """Trains gcam's built-in shapes model (models/shapes/) on procedural scenes drawn by the TypeScript generator.
 
-    /usr/bin/python3 tools/train_shapes.py            # from the repository root; about 10 minutes on 2 CPU cores
+    /usr/bin/python3 tools/train_shapes.py            # from the repository root; about 5 minutes on 2 idle CPU cores
 
 Scenes come from `node --import tsx tools/gen_scenes.ts` (src/scenes), so training data and the TypeScript tests are
 drawn by the same rules. Seed ranges are disjoint: training 1 000 000 + i, validation 2 000 000 + i, held-out test
 3 000 000 + i (the test range is only measured, never used to choose anything).
 
-The network is multi-label (6 sigmoid outputs, BCE with logits). Downsampling is by stride-2 convolutions, not
-MaxPool (whose gradient rule in gcam needs opset 16), down to a 16×16 feature map whose receptive field (~71 px)
-covers the largest shape, then global average pooling and one linear layer: the textbook Grad-CAM setting.
-Exported at opset 13 with BatchNorm folded into the convolutions and a final Sigmoid named `probabilities`.
+The network is multi-label (6 sigmoid outputs, BCE with logits). It is shaped for Grad-CAM localisation (see
+docs/builtin-model.md): downsampling by stride-2 convolutions with even kernels (no MaxPool, whose gradient rule in
+gcam needs opset 16), so that every cell of the 16×16 feature map is centred where gcam's half-pixel upsampling draws
+it; a receptive field about the size of the largest shape (38 px at the last ReLU, 44 px shapes); then a fixed 3×3
+blur, global average pooling and one linear layer. Exported at opset 13 with BatchNorm folded into the convolutions and
+a final Sigmoid named `probabilities`.
 """
 import argparse
 import json
@@ -72,18 +74,63 @@ def make_data(cache, n_train, n_val, n_test, parts):
     return (torch.cat(xs), torch.cat(ys)), load(os.path.join(cache, "val")), load(os.path.join(cache, "test"))
 
 
-def block(cin, cout, stride):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+def parse_plan(text):
+    """"out:kernel:stride,…" → [(in, out, kernel, stride, pad)], padding (kernel − stride) / 2 on every side."""
+    plan, cin = [], 3
+    for item in text.split(","):
+        cout, k, s = (int(v) for v in item.split(":"))
+        if (k - s) % 2:
+            raise SystemExit(f"kernel {k} with stride {s}: (kernel - stride) must be even so that cells stay centred")
+        plan.append((cin, cout, k, s, (k - s) // 2))
+        cin = cout
+    return plan
+
+
+def receptive_field(plan):
+    """Receptive field and stride (jump) of the last layer, and where cell 0's field is centred (pixel-centre
+    coordinates: pixel j spans [j, j + 1]); gcam's half-pixel upsampling puts cell i at (i + 0.5) · stride."""
+    rf, jump, centre = 1, 1, 0.5
+    for _, _, k, s, p in plan:
+        rf += (k - 1) * jump
+        centre += ((k - 1) / 2 - p) * jump
+        jump *= s
+    return rf, jump, centre
+
+
+def block(cin, cout, kernel, stride, pad):
+    return nn.Sequential(nn.Conv2d(cin, cout, kernel, stride, pad, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class Blur(nn.Module):
+    """A fixed (untrained) 3×3 binomial low-pass filter per channel, [1 2 1]ᵀ[1 2 1] / 16 with zero padding: exported
+    as a depthwise Conv. Global average pooling after it sees nearly the same mean (cells on the border keep 3/4 of
+    their weight, corners 9/16); Grad-CAM at its output is the Grad-CAM of the ReLU before, smoothed, so the map's
+    maximum is the middle of the evidence for a shape, not whichever of its cells happens to respond most."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.channels = channels
+        k = torch.tensor([1.0, 2.0, 1.0])
+        self.register_buffer("kernel", (torch.outer(k, k) / 16).expand(channels, 1, 3, 3).clone())
+
+    def forward(self, x):
+        return F.conv2d(x, self.kernel, padding=1, groups=self.channels)
+
+
+# out:kernel:stride per convolution. 128 → 64 → 32 → 16 by stride-2 convolutions with even kernels (4×4 pad 1, then
+# 2×2 pad 0): each cell's receptive field is centred exactly where gcam's half-pixel bilinear upsampling draws it.
+# One 3×3 convolution at 16×16, then two 1×1: receptive field 38 px, about the largest shape (44 px). Then Blur.
+DEFAULT_PLAN = "24:4:2,32:4:2,48:3:1,64:2:2,96:3:1,96:1:1,96:1:1"
 
 
 class ShapesNet(nn.Module):
-    # (in, out, stride): 128 → 64 → 32 → 16, then three 3×3 convolutions at 16×16 to widen the receptive field.
-    PLAN = [(3, 24, 2), (24, 32, 2), (32, 48, 1), (48, 64, 2), (64, 96, 1), (96, 96, 1), (96, 96, 1)]
-
-    def __init__(self):
+    def __init__(self, plan, blur=True):
         super().__init__()
-        self.features = nn.Sequential(*[block(i, o, s) for i, o, s in self.PLAN])
-        self.classifier = nn.Linear(self.PLAN[-1][1], len(LABELS))
+        layers = [block(*layer) for layer in plan]
+        if blur:
+            layers.append(Blur(plan[-1][1]))
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Linear(plan[-1][1], len(LABELS))
 
     def forward(self, x):
         return self.classifier(F.adaptive_avg_pool2d(self.features(x), 1).flatten(1))
@@ -160,10 +207,12 @@ def main():
     ap.add_argument("--train", type=int, default=24000, help="training scenes (each epoch sees all, randomly flipped)")
     ap.add_argument("--val", type=int, default=1000)
     ap.add_argument("--test", type=int, default=1000)
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--plan", default=DEFAULT_PLAN, help="convolutions as out:kernel:stride,… (padding (kernel − stride) / 2)")
+    ap.add_argument("--no-blur", dest="blur", action="store_false", help="leave out the fixed 3×3 blur before pooling")
     ap.add_argument("--cache", default=os.path.join(ROOT, ".cache", "shapes-data"), help="where the dumped scenes go")
     ap.add_argument("--out", default=os.path.join(ROOT, "models", "shapes"))
     args = ap.parse_args()
@@ -176,7 +225,10 @@ def main():
     t_data = time.time() - t0
     print(f"data: {len(xt)} train, {len(xv)} val, {len(xs)} test scenes in {t_data:.0f} s", flush=True)
 
-    model = ShapesNet().to(memory_format=torch.channels_last)
+    plan = parse_plan(args.plan)
+    rf, jump, centre = receptive_field(plan + ([(0, 0, 3, 1, 1)] if args.blur else []))
+    print(f"plan {args.plan}: receptive field {rf} px, stride {jump}, cell 0 centred at {centre} (gcam draws it at {jump / 2})")
+    model = ShapesNet(plan, args.blur).to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps = args.epochs * (len(xt) // args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.15)
@@ -223,7 +275,13 @@ def main():
                 "test": [TEST_SEED0, TEST_SEED0 + args.test - 1],
             },
         },
-        "architecture": {"convs": [{"in": i, "out": o, "stride": s, "kernel": 3} for i, o, s in ShapesNet.PLAN], "featureMap": [16, 16], "head": "GlobalAveragePool → Gemm → Sigmoid"},
+        "architecture": {
+            "convs": [{"in": i, "out": o, "kernel": k, "stride": s, "pad": p} for i, o, k, s, p in plan],
+            "blur": "fixed depthwise 3×3 [1 2 1]ᵀ[1 2 1] / 16, zero padding" if args.blur else None,
+            "featureMap": [SIZE // jump, SIZE // jump],
+            "receptiveField": rf,
+            "head": "GlobalAveragePool → Gemm → Sigmoid",
+        },
         "training": {
             "command": "/usr/bin/python3 tools/train_shapes.py",
             "epochs": args.epochs,
@@ -244,8 +302,8 @@ def main():
         "bytes": os.path.getsize(onnx_path),
     }
     meta_path = os.path.join(args.out, "shapes.json")
-    with open(meta_path, "w") as f:
-        json.dump(meta, f, indent=2)
+    with open(meta_path, "w", encoding="utf-8") as f:
+        json.dump(meta, f, indent=2, ensure_ascii=False)
         f.write("\n")
     # The repository's lint runs `prettier --check .`: give the file the layout prettier wants (best effort).
     subprocess.run(["npx", "prettier", "--write", meta_path], cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
