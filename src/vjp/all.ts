@@ -17,6 +17,7 @@ import { globalMaxPool } from './global-max-pool.js';
 import { hardSigmoid } from './hard-sigmoid.js';
 import { hardSwish } from './hard-swish.js';
 import { identity } from './identity.js';
+import { layerNormalization } from './layer-normalization.js';
 import { leakyRelu } from './leaky-relu.js';
 import { matMul } from './mat-mul.js';
 import { maxPool } from './max-pool.js';
@@ -57,6 +58,7 @@ export const ALL_RULES: readonly VjpRule[] = [
   hardSigmoid,
   hardSwish,
   identity,
+  layerNormalization,
   leakyRelu,
   matMul,
   maxPool,
