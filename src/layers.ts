@@ -54,6 +54,18 @@ export function modulePath(nodeName: string): string | undefined {
   return parts.length >= 2 ? parts[parts.length - 2] : undefined;
 }
 
+/**
+ * The torch.onnx (≥ 1.13) scope of a dotted module path: one level per attribute name, except that a numeric child
+ * (Sequential/ModuleList index) is joined to its parent's level: 'features.18.conv' → '/features/features.18/conv',
+ * 'features.denseblock4' → '/features/denseblock4'.
+ */
+export function torchScope(path: string): string {
+  const segments: string[] = [];
+  for (const part of path.split('.'))
+    segments.push(/^\d+$/.test(part) && segments.length ? `${segments[segments.length - 1]}.${part}` : part);
+  return '/' + segments.join('/');
+}
+
 /** Scopes (module paths) enclosing a node, outermost first. */
 function scopesOf(nodeName: string): string[] {
   if (!nodeName.startsWith('/')) return [];
@@ -97,11 +109,14 @@ export async function listLayers(
   return out;
 }
 
-/** The last layer whose spatial extent is larger than 1×1 (the conventional Grad-CAM layer: just before global pooling). */
+/**
+ * The last layer larger than 1 along every spatial axis (the conventional Grad-CAM layer: just before global pooling; a
+ * pooled channels-last [N, 1, 1, C], as in ConvNeXt's head, does not count).
+ */
 export function defaultLayer(layers: readonly LayerInfo[]): LayerInfo {
   for (let i = layers.length - 1; i >= 0; i--) {
     const d = layers[i].dims;
-    if (d.length >= 4 && d.slice(2).reduce((a, b) => a * b, 1) > 1) return layers[i];
+    if (d.length >= 4 && d.slice(2).every((x) => x > 1)) return layers[i];
   }
   throw new InvalidInputError(
     'The model has no layer with spatial extent > 1 to explain; pass a layer explicitly (see `gcam layers`).',
@@ -123,6 +138,7 @@ export function resolveLayer(name: string, layers: readonly LayerInfo[], view: G
     (l) =>
       scopesOf(l.node).includes(trimmed) ||
       l.node.startsWith(`/${trimmed}/`) ||
+      l.node.startsWith(`${torchScope(trimmed)}/`) ||
       l.tensor.startsWith(`${trimmed}/`) ||
       l.node.startsWith(`${trimmed}/`),
   );
