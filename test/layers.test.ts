@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GraphView, LayerNotFoundError } from '../src/index.js';
-import { defaultInputShape, defaultLayer, listLayers, modulePath, resolveLayer } from '../src/layers.js';
+import { defaultInputShape, defaultLayer, listLayers, modulePath, resolveLayer, torchScope } from '../src/layers.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
 import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
 
@@ -14,6 +14,19 @@ describe('layers', () => {
     assert.equal(modulePath('/layer4/layer4.1/relu_1/Relu'), 'relu_1');
     assert.equal(modulePath('/features/features.29/Relu'), 'features.29');
     assert.equal(modulePath('Relu_63'), undefined);
+  });
+
+  it('module paths map to torch.onnx scopes (a numeric child joins its parent level)', () => {
+    assert.equal(torchScope('features.18.conv'), '/features/features.18/conv');
+    assert.equal(torchScope('layer4.1.relu'), '/layer4/layer4.1/relu');
+    assert.equal(torchScope('features.denseblock4'), '/features/denseblock4');
+    assert.equal(torchScope('conv5'), '/conv5');
+  });
+
+  it('the default layer is larger than 1 along every spatial axis', () => {
+    const layer = (tensor: string, dims: number[]) => ({ tensor, node: tensor, opType: 'X', dims });
+    const picked = defaultLayer([layer('a', [1, 8, 7, 7]), layer('pooled', [1, 1, 1, 768]), layer('b', [1, 8, 1, 1])]);
+    assert.equal(picked.tensor, 'a');
   });
 
   it(
