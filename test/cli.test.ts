@@ -13,7 +13,7 @@ import { encodeNpy, parseNpy, resizeBilinear } from '../src/node.js';
 import { METHOD_NAMES } from '../src/cam/methods/index.js';
 import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
 import { assertClose, maxAbsDiff, range } from './helpers/compare.js';
-import { filesIn, runCli, runCliProcess, tempDir } from './helpers/cli.js';
+import { explainToFiles, filesIn, runCli, runCliProcess, tempDir } from './helpers/cli.js';
 import {
   caffeTensor,
   fixtureFinalMap,
@@ -381,26 +381,17 @@ describe('gcam explain reproduces the torch reference maps of the end-to-end fix
       for (const [n, target] of fx.targets.entries()) {
         const npy = join(dir, `x${n}.npy`);
         writeFileSync(npy, encodeNpy(fixtureImage(fx, n), [1, c, h, w]));
-        const cam = join(dir, `cam${n}.npy`);
-        const json = join(dir, `summary${n}.json`);
-        const layerArgs = fx.layers.flatMap((l) => ['--layer', l.module]);
-        const r = await runCli([
-          'explain',
-          npy,
-          '--model',
-          fx.onnxPath,
-          '--preprocess',
-          'none',
-          ...layerArgs,
-          '--class',
-          String(target),
-          '--save-cam',
+        const {
+          run: r,
           cam,
-          '--json',
           json,
-          '--out',
-          join(dir, 'out'),
-        ]);
+        } = await explainToFiles(
+          tempDir(),
+          npy,
+          fx.onnxPath,
+          fx.layers.map((l) => l.module),
+          ['--class', String(target)],
+        );
         assert.equal(r.code, 0, r.stderr);
         const summary = JSON.parse(readFileSync(json, 'utf8'));
         assert.deepEqual(

@@ -55,3 +55,35 @@ export function tempDir(prefix = 'gcam-test-'): string {
 export function filesIn(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
+
+/**
+ * `gcam explain <input> --model <model> --preprocess none --layer …` writing the maps to a .npy and the summary to a
+ * JSON file in `dir`, the way the reference-map tests call it; returns the run and both paths.
+ */
+export async function explainToFiles(
+  dir: string,
+  input: string,
+  model: string,
+  layers: readonly string[],
+  extra: readonly string[] = [],
+): Promise<{ run: CliRun; cam: string; json: string }> {
+  const cam = join(dir, 'cam.npy');
+  const json = join(dir, 'summary.json');
+  const run = await runCli([
+    'explain',
+    input,
+    '--model',
+    model,
+    '--preprocess',
+    'none',
+    ...layers.flatMap((l) => ['--layer', l]),
+    ...extra,
+    '--save-cam',
+    cam,
+    '--json',
+    json,
+    '--out',
+    join(dir, 'out'),
+  ]);
+  return { run, cam, json };
+}
