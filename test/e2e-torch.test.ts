@@ -140,6 +140,25 @@ for (const fx of FIXTURES) {
       checkRel(t, raw.data, layer.rawCam.slice(layer.rawCam.length / 2), TOL, `${fx.model} ${layer.id}: raw map of image 2`);
     });
 
+    it(`${fx.model}: a zero row of target weights explains that image's predicted class (chosen in the graph)`, async () => {
+      const layer = fx.layers[0];
+      const k = fx.numClasses;
+      const predicted = [0, 1].map((n) => {
+        const row = fx.logits.slice(n * k, (n + 1) * k);
+        return row.indexOf(Math.max(...row));
+      });
+      const auto = new Float32Array(weights);
+      auto.fill(0, 0, k); // image 0: predicted class; image 1 keeps its one-hot target
+      const got = await explain([layer.tensor], input, auto);
+      const expected = await explain([layer.tensor], input, oneHot([predicted[0], fx.targets[1]], k));
+      assert.ok(
+        expected.layers[0].gradient.some((v) => v !== 0),
+        'the reference gradient is not all zero',
+      );
+      assert.deepEqual(got.layers[0].gradient, expected.layers[0].gradient);
+      assert.deepEqual(got.scores, expected.scores);
+    });
+
     it(`${fx.model}: the explain model's scores equal a plain onnxruntime run of the original model`, async (t) => {
       const runtime = nodeRuntime();
       const session = await runtime.createSession(model().bytes);

@@ -4,6 +4,7 @@
  * chosen output, or the logits feeding it when that output is a Softmax (the default; see DESIGN.md).
  */
 import { appendToModel } from '../onnx/append.js';
+import { buildSeed } from './seed.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import type { DecodedModel } from '../onnx/decode.js';
 import { GraphView } from '../onnx/graph.js';
@@ -199,10 +200,9 @@ export async function compileExplainGraph(
   const batchDim = typeof input?.dims?.[0] === 'number' ? scoreMeta.dims[0] : 'N';
   const targetWeightsName = b.name('targetWeights');
   b.addInput(targetWeightsName, scoreMeta.elemType, [batchDim, numClasses]);
-  const seed = b.op('Reshape', [targetWeightsName, b.op('Shape', [scoreTensor])]);
+  const { seed, scores: scoresName } = buildSeed(b, scoreTensor, targetWeightsName, numClasses, scoreMeta.elemType);
   const grads = backprop(view, slice, meta, b, scoreTensor, seed, options.targets, variant);
 
-  const scoresName = b.op('Reshape', [scoreTensor, b.int64s([0, -1])]);
   b.addOutput(scoresName, scoreMeta.elemType, [batchDim, numClasses]);
   const layers: ExplainLayerOutputs[] = options.targets.map((t, i) => {
     const m = meta.get(t)!;
