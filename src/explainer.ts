@@ -47,7 +47,8 @@ export class Explainer {
 
   /**
    * @param input float32 NCHW data, N = input.length / (C·H·W)
-   * @param targetWeights [N, numClasses]: the score explained for image n is Σ_k scores[n,k]·targetWeights[n,k]
+   * @param targetWeights [N, numClasses]: the score explained for image n is Σ_k scores[n,k]·targetWeights[n,k]; a row
+   *   of zeros explains image n's predicted class (its first top score, chosen inside the run: autodiff/seed.ts)
    */
   async run(input: Float32Array, targetWeights: Float32Array): Promise<ExplainRun> {
     const { feeds, n, k } = this.feeds(input, targetWeights);
@@ -69,7 +70,10 @@ export class Explainer {
     };
   }
 
-  /** Scores and activations only (no backward nodes run): for the gradient-free methods. */
+  /**
+   * Scores and activations only, for the gradient-free methods. onnxruntime runs every node of the session whatever is
+   * fetched, so this costs a whole explain run (backward included); only the copies of dA are saved.
+   */
   async activations(input: Float32Array): Promise<ExplainRun> {
     const { feeds, k } = this.feeds(input);
     const fetch = [this.model.scoresName, ...this.model.layers.map((l) => l.activation)];
@@ -86,7 +90,7 @@ export class Explainer {
     };
   }
 
-  /** Scores only [N, numClasses]: every input must be fed, but onnxruntime runs just the forward nodes they need. */
+  /** Scores only [N, numClasses]; like activations(), the run costs a whole explain run. */
   async scores(input: Float32Array): Promise<Float32Array> {
     const { feeds } = this.feeds(input);
     const out = await this.session.run(feeds, [this.model.scoresName]);
@@ -224,18 +228,32 @@ export class TailRunner {
         `Activations hold ${activations.length} values, not a whole number of [${this.model.activationDims.join(', ')}].`,
       );
     const [, c, h, w] = this.inputShape;
-    const images = this.model.needsImage ? m : 1;
-    const x = new Float32Array(images * image.length);
-    for (let j = 0; j < images; j++) x.set(image, j * image.length);
-    const out = await this.session.run(
-      {
-        [this.model.imageName]: toRt(x, [images, c, h, w], this.model.imageElemType),
-        [this.model.activationName]: toRt(activations, [m, ...this.model.activationDims], this.model.activationElemType),
-      },
-      [this.model.scoresName],
-    );
-    return toF32(out[this.model.scoresName]);
+    const run = async (images: number) => {
+      const x = new Float32Array(images * image.length);
+      for (let j = 0; j < images; j++) x.set(image, j * image.length);
+      const out = await this.session.run(
+        {
+          [this.model.imageName]: toRt(x, [images, c, h, w], this.model.imageElemType),
+          [this.model.activationName]: toRt(activations, [m, ...this.model.activationDims], this.model.activationElemType),
+        },
+        [this.model.scoresName],
+      );
+      return toF32(out[this.model.scoresName]);
+    };
+    if (this.model.needsImage) return run(m);
+    // onnxruntime runs every node of the graph whatever is fetched, the user's own forward pass included: an empty image
+    // batch makes that pass cost nothing. Models that refuse it (a fixed batch dimension) get the image once.
+    if (this.emptyImageBatch)
+      try {
+        return await run(0);
+      } catch {
+        this.emptyImageBatch = false;
+      }
+    return run(1);
   }
+
+  /** Whether the session accepts a [0, C, H, W] image (see scores). */
+  private emptyImageBatch = true;
 
   release(): Promise<void> {
     return this.session.release();

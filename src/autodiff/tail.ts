@@ -3,8 +3,9 @@
  * outside (Ablation-CAM runs it on copies of A with one channel zeroed). Append-only like the explain model: the
  * nodes downstream of the layer are *duplicated* under new names, their use of the layer's tensor rewired to a new
  * graph input, so the user's nodes and weights stay untouched; the duplicates refer to the same initializers.
- * onnxruntime then runs only the duplicated nodes for the tail's output, plus whatever upstream nodes they read
- * (e.g. a residual branch that bypasses the layer), which is why the image input may still be needed.
+ * The duplicates may read upstream tensors (e.g. a residual branch that bypasses the layer): then the image input is
+ * needed (`needsImage`). onnxruntime runs every node of the session whatever is fetched, the user's own forward pass
+ * included, so a tail that does not need the image is fed an empty image batch (explainer.ts, TailRunner).
  */
 import { appendToModel } from '../onnx/append.js';
 import { GraphBuilder } from '../onnx/builder.js';
