@@ -310,5 +310,31 @@ describe('ImageExplainer maps equal the torch references of the end-to-end fixtu
         await ex.release();
       }
     });
+
+    it(`${fx.model}: the predicted class (chosen inside the explain run) gives what naming that class gives`, async () => {
+      const ex = await createImageExplainer(fx.onnxPath);
+      try {
+        const [, c, h, w] = fx.inputShape;
+        const images = fx.targets.map((_, n) => ({ tensor: fixtureImage(fx, n), dims: [c, h, w] }));
+        const predicted = fx.targets.map((_, n) => argmax(fx.logits.slice(n * fx.numClasses, (n + 1) * fx.numClasses)));
+        for (const method of ['gradcam', 'guidedgradcam'] as const) {
+          const base = { preprocess: 'none' as const, layers: [fx.layers[0].tensor], method };
+          const auto = await ex.explain(images, base);
+          const named = await ex.explain(images, { ...base, classesPerImage: predicted.map((p) => [p]) });
+          assert.deepEqual(
+            auto.map((r) => r.classIndex),
+            predicted,
+            `${fx.model} ${method}: predicted classes`,
+          );
+          auto.forEach((r, i) => {
+            assert.deepEqual(r.predictions, named[i].predictions, `${fx.model} ${method}: predictions`);
+            assert.equal(r.score, named[i].score);
+            assertClose(r.inputMap, named[i].inputMap, 0, `${fx.model} ${method} image ${i}: map`);
+          });
+        }
+      } finally {
+        await ex.release();
+      }
+    });
   }
 });

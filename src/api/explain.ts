@@ -203,6 +203,12 @@ export class ImageExplainer {
     const fixedBatch = typeof declaredBatch === 'number' ? declaredBatch : undefined;
     const batchSize = fixedBatch ?? Math.max(1, options.batchSize ?? 8);
     const applyRelu = options.relu !== false;
+    const gradientRun = method.requires.layerGradients || method.requires.inputGradient !== undefined;
+    // Gradient runs return the scores too: with the classes known beforehand, or the predicted class chosen inside
+    // the run (a zero row of target weights, see autodiff/seed.ts), the predictions come from that same run.
+    const classesKnown = !!(fixedClasses || perImage);
+    const scoresFromRun = gradientRun && !options.augSmooth && (classesKnown || (options.topK ?? 1) === 1);
+    const predictInGraph = scoresFromRun && !classesKnown;
     const results: ExplainResult[] = [];
     for (let start = 0; start < images.length; start += batchSize) {
       const chunk = images.slice(start, start + batchSize);
@@ -210,13 +216,7 @@ export class ImageExplainer {
       const per = prepared[0].tensor.length;
       const input = new Float32Array(per * prepared.length);
       prepared.forEach((p, i) => input.set(p.tensor, i * per));
-      const scores = await scorer.scores(input);
-      // Predictions and targets per image, then one row per (image, target): replicated images share one run.
-      const rows: { image: number; cls: number }[] = [];
-      const scored = prepared.map((_, i) => {
-        const row = scores.subarray(i * k, (i + 1) * k);
-        const classes = perImage?.[start + i] ?? fixedClasses ?? topIndices(row, options.topK ?? 1);
-        for (const cls of classes) rows.push({ image: i, cls });
+      const scoredOf = (row: Float32Array) => {
         const probs = outputProbabilities(row, model.outputActivation);
         const predictions = topIndices(row, Math.min(options.topPredictions ?? 5, k)).map((index) => ({
           index,
@@ -224,15 +224,40 @@ export class ImageExplainer {
           score: probs[index],
         }));
         return { probs, predictions };
-      });
+      };
+      // Predictions and targets per image, then one row per (image, target): replicated images share one run.
+      let rows: { image: number; cls: number }[] = [];
+      const scored: ReturnType<typeof scoredOf>[] = [];
+      if (predictInGraph) rows = prepared.map((_, i) => ({ image: i, cls: PREDICTED }));
+      else if (scoresFromRun)
+        prepared.forEach((_, i) => {
+          for (const cls of perImage?.[start + i] ?? fixedClasses!) rows.push({ image: i, cls });
+        });
+      else {
+        const scores = await scorer.scores(input);
+        prepared.forEach((_, i) => {
+          const row = scores.subarray(i * k, (i + 1) * k);
+          const classes = perImage?.[start + i] ?? fixedClasses ?? topIndices(row, options.topK ?? 1);
+          for (const cls of classes) rows.push({ image: i, cls });
+          scored[i] = scoredOf(row);
+        });
+      }
       for (let r0 = 0; r0 < rows.length; r0 += batchSize) {
         const part = rows.slice(r0, r0 + batchSize);
         const x = new Float32Array(per * part.length);
         part.forEach((row, j) => x.set(prepared[row.image].tensor, j * per));
         const classes = part.map((r) => r.cls);
-        const perLayer = options.augSmooth
-          ? await this.augmentedMaps(method, layers, x, classes, options, fixedBatch)
-          : await this.rowMaps(method, layers, x, classes, options, fixedBatch);
+        let perLayer: LayerMaps[];
+        if (options.augSmooth) perLayer = await this.augmentedMaps(method, layers, x, classes, options, fixedBatch);
+        else {
+          const run = await this.rowMaps(method, layers, x, classes, options, fixedBatch);
+          perLayer = run.maps;
+          if (scoresFromRun)
+            part.forEach((row, j) => {
+              row.cls = run.classes[j];
+              scored[row.image] ??= scoredOf(run.scores.subarray(j * k, (j + 1) * k));
+            });
+        }
         const outputs = combine
           ? [combineLayers(perLayer, layers, applyRelu, this.inputShape[2], this.inputShape[3])]
           : perLayer.map((m, i) => ({ ...m, layer: layers[i] }));
@@ -259,7 +284,8 @@ export class ImageExplainer {
   /**
    * The normalised maps of a batch of rows (inputs x, one target class each) for every layer: what the method needs is
    * run (explain model, activations only, input gradients, masked inputs, ablated tails), its output turned into raw
-   * maps, ReLU'd and normalised at the layer's resolution, then upsampled to the input size.
+   * maps, ReLU'd and normalised at the layer's resolution, then upsampled to the input size. A class PREDICTED is
+   * chosen by the first gradient run (its top score); returned are the classes explained and the rows' scores.
    */
   private async rowMaps(
     method: CamMethod,
@@ -268,7 +294,7 @@ export class ImageExplainer {
     classes: number[],
     options: ExplainOptions,
     fixedBatch: number | undefined,
-  ): Promise<LayerMaps[]> {
+  ): Promise<{ maps: LayerMaps[]; classes: number[]; scores: Float32Array }> {
     const [, c, ih, iw] = this.inputShape;
     const per = c * ih * iw;
     const rows = classes.length;
@@ -280,21 +306,30 @@ export class ImageExplainer {
     // The explainer of these layers (or of the input) also gives the forward-only scores Score-CAM needs.
     const scorer = await this.explainer(inputOnly ? [this.view.inputs[0].name] : targets, options);
     const k = scorer.model.numClasses;
-    const tw = new Float32Array(rows * k);
-    classes.forEach((cls, j) => (tw[j * k + cls] = 1));
+    // Target weights: one-hot rows; a zero row makes the run explain its top class (autodiff/seed.ts).
+    const weightsOf = (cls: readonly number[]) => {
+      const tw = new Float32Array(rows * k);
+      cls.forEach((c, j) => c !== PREDICTED && (tw[j * k + c] = 1));
+      return tw;
+    };
+    // The class each PREDICTED row got, read from the run's scores as the graph chose it (first maximum).
+    const resolve = (s: Float32Array) =>
+      (classes = classes.map((c, j) => (c === PREDICTED ? topIndices(s.subarray(j * k, (j + 1) * k), 1)[0] : c)));
 
     let inputGradient: { data: Float32Array; dims: number[] } | undefined;
     let scores: Float32Array | undefined;
     if (req.inputGradient) {
       const ig = await this.explainer([this.view.inputs[0].name], { ...options, rules: req.inputGradient });
-      const run = await ig.run(x, tw);
+      const run = await ig.run(x, weightsOf(classes));
       inputGradient = { data: run.layers[0].gradient, dims: inputDims };
       scores = run.scores;
+      resolve(scores);
     }
     let layerRun: ExplainRun | undefined;
     if (!inputOnly) {
-      layerRun = req.layerGradients ? await scorer.run(x, tw) : await scorer.activations(x);
+      layerRun = req.layerGradients ? await scorer.run(x, weightsOf(classes)) : await scorer.activations(x);
       scores = layerRun.scores;
+      resolve(scores);
     }
     const rowScores = Float32Array.from(classes, (cls, j) => scores![j * k + cls]);
     const settings = {
@@ -351,7 +386,7 @@ export class ImageExplainer {
       const raw = rawMaps(await method.compute(ctx), values, !!options.eigenSmooth, inputDims);
       out.push(finishMaps(raw, applyRelu, ih, iw));
     }
-    return out;
+    return { maps: out, classes, scores: scores! };
   }
 
   /**
@@ -384,7 +419,7 @@ export class ImageExplainer {
     const applyRelu = options.relu !== false;
     const runs: LayerMaps[][] = [];
     for (const aug of AUGMENTATIONS) {
-      const maps = await this.rowMaps(method, layers, augmentInput(x, ih, iw, aug), classes, options, fixedBatch);
+      const { maps } = await this.rowMaps(method, layers, augmentInput(x, ih, iw, aug), classes, options, fixedBatch);
       runs.push(aug.flip ? maps.map((m) => ({ ...m, inputMaps: flipMaps(m.inputMaps, iw) })) : maps);
     }
     return runs[0].map((_, li) => {
@@ -464,6 +499,9 @@ export class ImageExplainer {
     await this.cache.releaseAll();
   }
 }
+
+/** A row's target class before the explain run: the class the run predicts (see rowMaps). */
+const PREDICTED = -1;
 
 function topIndices(row: ArrayLike<number>, k: number): number[] {
   return Array.from({ length: row.length }, (_, i) => i)
