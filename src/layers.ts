@@ -99,6 +99,8 @@ export async function listLayers(
     view,
     { [input.name]: inputShape },
     candidates.map((c) => c.o),
+    // Measured in the same run for the explain compiles that follow (autodiff/probe.ts).
+    view.nodes.flatMap((n) => n.outputs.filter((o) => o)),
   );
   const out: LayerInfo[] = [];
   for (const { n, o } of candidates) {

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GraphView, LayerNotFoundError } from '../src/index.js';
 import { defaultInputShape, defaultLayer, listLayers, modulePath, resolveLayer, torchScope } from '../src/layers.js';
+import { Explainer } from '../src/explainer.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
 import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
 
@@ -27,6 +28,28 @@ describe('layers', () => {
     const layer = (tensor: string, dims: number[]) => ({ tensor, node: tensor, opType: 'X', dims });
     const picked = defaultLayer([layer('a', [1, 8, 7, 7]), layer('pooled', [1, 1, 1, 768]), layer('b', [1, 8, 1, 1])]);
     assert.equal(picked.tensor, 'a');
+  });
+
+  it('one probe per model and input size: the layer list measures what later explain compiles need', async () => {
+    const decoded = loadModel(fileURLToPath(new URL('./fixtures/e2e/resnet.onnx', import.meta.url)));
+    const created: number[] = [];
+    const counting = {
+      name: 'counting',
+      createSession: (bytes: Uint8Array, o?: object) => (created.push(bytes.length), runtime.createSession(bytes, o)),
+    };
+    const view = new GraphView(decoded.proto);
+    const inputShape = defaultInputShape(view);
+    const layers = await listLayers(counting, decoded, { view, inputShape });
+    assert.equal(created.length, 1, 'the layer list probes once');
+    for (const layer of [defaultLayer(layers), layers[0]]) {
+      const ex = await Explainer.create(counting, decoded, { targets: [layer.tensor], inputShape });
+      await ex.release();
+    }
+    assert.equal(created.length, 3, 'each compile creates its explain session only, no probe session');
+    // Another input shape (here the batch) is measured anew.
+    const ex = await Explainer.create(counting, decoded, { targets: [layers[0].tensor], inputShape: [2, 3, 64, 64] });
+    await ex.release();
+    assert.equal(created.length, 5);
   });
 
   it(

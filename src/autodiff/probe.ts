@@ -54,8 +54,18 @@ export function zerosTensor(elemType: number, dims: readonly number[]): RtTensor
 }
 
 /**
- * Runs the model once with the given input shape and returns shape + type of each requested tensor.
- * Tensors must be outputs of nodes or graph inputs; unknown names are ignored.
+ * Measured tensors per model and input shapes: the layer list and every explain/tail compile of one model share them,
+ * so a model is probed (one extra session creation and run) once, not once per call. Weakly held: the entry goes
+ * with the decoded model.
+ */
+const measured = new WeakMap<DecodedModel, Map<string, Map<string, TensorMeta>>>();
+
+/**
+ * Shape + type of each requested tensor at the given input shapes, measured by one run of the model on zeros (or
+ * taken from an earlier probe of the same model and shapes). Tensors must be outputs of nodes or graph inputs;
+ * unknown names are ignored. `alsoMeasure` names tensors worth measuring in the same run for later calls (the layer
+ * list passes every node output so that compiles need no probe of their own); should that wider run fail (an output
+ * onnxruntime cannot return, such as a sequence), only the requested tensors are measured.
  */
 export async function probeTensors(
   runtime: Runtime,
@@ -63,6 +73,46 @@ export async function probeTensors(
   view: GraphView,
   inputShapes: Record<string, readonly number[]>,
   tensors: Iterable<string>,
+  alsoMeasure: Iterable<string> = [],
+): Promise<Map<string, TensorMeta>> {
+  let byShape = measured.get(model);
+  if (!byShape) measured.set(model, (byShape = new Map()));
+  const key = JSON.stringify(Object.entries(inputShapes).sort());
+  let known = byShape.get(key);
+  if (!known) byShape.set(key, (known = new Map()));
+  const requested = [...new Set(tensors)];
+  const missing = requested.filter((t) => !known.has(t) && view.producer.has(t));
+  if (missing.length) {
+    const extra = [...new Set(alsoMeasure)].filter((t) => !known.has(t) && view.producer.has(t));
+    let got: Map<string, TensorMeta>;
+    try {
+      got = await runProbe(runtime, model, view, inputShapes, [...new Set([...missing, ...extra])]);
+    } catch (e) {
+      if (extra.length === 0) throw e;
+      got = await runProbe(runtime, model, view, inputShapes, missing);
+    }
+    for (const [t, m] of got) known.set(t, m);
+  }
+  const result = new Map<string, TensorMeta>();
+  for (const input of view.inputs) {
+    const dims = inputShapes[input.name];
+    if (!dims) throw new Error(`gcam internal: no probe shape for input '${input.name}'`);
+    result.set(input.name, { dims: [...dims], elemType: input.elemType });
+  }
+  for (const t of requested) {
+    const m = known.get(t);
+    if (m && !result.has(t)) result.set(t, { dims: [...m.dims], elemType: m.elemType });
+  }
+  return result;
+}
+
+/** One run of the model on zeros with the tensors added as outputs. */
+async function runProbe(
+  runtime: Runtime,
+  model: DecodedModel,
+  view: GraphView,
+  inputShapes: Record<string, readonly number[]>,
+  tensors: readonly string[],
 ): Promise<Map<string, TensorMeta>> {
   const b = new GraphBuilder(view.opset, view.usedNames(), 'gcam_probe');
   const graphOutputs = new Set(view.outputs.map((o) => o.name));
@@ -72,11 +122,10 @@ export async function probeTensors(
   for (const input of view.inputs) {
     const dims = inputShapes[input.name];
     if (!dims) throw new Error(`gcam internal: no probe shape for input '${input.name}'`);
-    result.set(input.name, { dims: [...dims], elemType: input.elemType });
     feeds[input.name] = zerosTensor(input.elemType, dims);
   }
-  for (const t of new Set(tensors)) {
-    if (result.has(t) || !view.producer.has(t)) continue;
+  for (const t of tensors) {
+    if (view.inputs.some((i) => i.name === t) || !view.producer.has(t)) continue;
     wanted.push(t);
     // Declared outputs are already fetchable; others are added with no type so onnxruntime infers it.
     if (!graphOutputs.has(t)) b.outputs.push({ name: t });
