@@ -60,6 +60,16 @@ for (const fx of loadE2eFixtures()) {
             `${fx.model} ${method} ${layer.module}`,
           );
         });
+        if (method === 'ablationcam' || method === 'scorecam')
+          it(`${method} at ${layer.id} layer in chunks of 3 (a short last chunk)`, async () => {
+            const rs = await explain({ method, layers: [layer.module], ablationBatch: 3, scoreCamBatch: 3 });
+            assertClose(
+              concat(rs, (r) => r.layerMap),
+              layer.layerMaps[method],
+              TOL,
+              `${fx.model} ${method} ${layer.module}, chunks of 3`,
+            );
+          });
       }
       it(`guidedgradcam at ${layer.id} layer ${layer.module}`, async () => {
         const rs = await explain({ method: 'guidedgradcam', layers: [layer.module] });
