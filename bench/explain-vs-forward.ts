@@ -1,7 +1,7 @@
 /**
  * Explain run vs plain forward run, same process, same onnxruntime-node build and thread count.
  *
- *   npm run bench -- <model.onnx> [--layer tensorName] [--runs N] [--threads T] [--size S] [--warmup W]
+ *   npm run bench:explain -- <model.onnx> [--layer tensorName] [--runs N] [--threads T] [--size S] [--warmup W]
  *
  * Times: compile (load + probe + rewrite + explain-session creation), then per batch size (1 and 8; 8 is skipped when
  * the model fixes its batch dimension) the median of N interleaved runs (forward, explain, forward, explain, …) after
@@ -23,7 +23,8 @@ import {
   type RtTensor,
 } from '../src/node.js';
 
-const USAGE = 'usage: npm run bench -- <model.onnx> [--layer tensorName] [--runs N] [--threads T] [--size S] [--warmup W]';
+const USAGE =
+  'usage: npm run bench:explain -- <model.onnx> [--layer tensorName] [--runs N] [--threads T] [--size S] [--warmup W]';
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
 
   // The same layer resolution as the library and CLI (names, module paths, default = last spatial layer).
   const layers = await listLayers(runtime, decoded, { view, inputShape: [fixedBatch ?? 1, channels, h, w] });
-  const layer = opts.layer ? resolveLayer(opts.layer, layers, view) : defaultLayer(layers).tensor;
+  const layer = opts.layer ? resolveLayer(opts.layer, layers, view) : defaultLayer(layers, view).tensor;
   console.log(`- input '${input.name}' [${input.dims.join(', ')}] → run at [N, ${channels}, ${h}, ${w}]`);
   console.log(`- layer: ${layer}${opts.layer ? '' : ' (default: last layer with spatial extent > 1)'}`);
 
