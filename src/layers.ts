@@ -6,6 +6,7 @@ import { distance } from 'fastest-levenshtein';
 import { probeTensors } from './autodiff/probe.js';
 import { imageInput } from './autodiff/rewrite.js';
 import { slicePath } from './autodiff/slice.js';
+import { tokenGrid } from './cam/tokens.js';
 import type { DecodedModel } from './onnx/decode.js';
 import { GraphView } from './onnx/graph.js';
 import { DataType } from './onnx/schema.js';
@@ -112,17 +113,62 @@ export async function listLayers(
 }
 
 /**
- * The last layer larger than 1 along every spatial axis (the conventional Grad-CAM layer: just before global pooling; a
- * pooled channels-last [N, 1, 1, C], as in ConvNeXt's head, does not count).
+ * The layer gcam explains when none is named: the last layer larger than 1 along every spatial axis (the conventional
+ * Grad-CAM layer: just before global pooling; a pooled channels-last [N, 1, 1, C], as in ConvNeXt's head, does not
+ * count). With the graph at hand, a vision transformer gets its usual layer instead (see transformerLayer).
  */
-export function defaultLayer(layers: readonly LayerInfo[]): LayerInfo {
-  for (let i = layers.length - 1; i >= 0; i--) {
+export function defaultLayer(layers: readonly LayerInfo[], view?: GraphView): LayerInfo {
+  let base = -1;
+  for (let i = layers.length - 1; i >= 0 && base < 0; i--) {
     const d = layers[i].dims;
-    if (d.length >= 4 && d.slice(2).every((x) => x > 1)) return layers[i];
+    if (d.length >= 4 && d.slice(2).every((x) => x > 1)) base = i;
   }
+  const tokens = view ? transformerLayer(layers.slice(base + 1), view) : undefined;
+  if (tokens) return tokens;
+  if (base >= 0) return layers[base];
   throw new InvalidInputError(
     'The model has no layer with spatial extent > 1 to explain; pass a layer explicitly (see `gcam layers`).',
   );
+}
+
+/**
+ * In a vision transformer only the class token feeds the head, so after the last attention the gradient is zero on
+ * every patch token and Grad-CAM there is blank; the usual layer is the input of the last attention (the last block's
+ * first LayerNorm: pytorch-grad-cam's `blocks[-1].norm1`). Found structurally: the last token-mixing product (MatMul or
+ * Einsum of two activations, i.e. attention) and, among its ancestors, the last batch-first token layer [N, T, C]
+ * (T = a few leading tokens + a square grid) as wide as the model's last token layer (which excludes a fused QKV
+ * projection, 3C wide). Undefined when the layers after the last spatial map hold no such tokens.
+ */
+function transformerLayer(after: readonly LayerInfo[], view: GraphView): LayerInfo | undefined {
+  const isTokens = (d: readonly number[]) => {
+    if (d.length !== 3 || d[1] <= d[0]) return false;
+    try {
+      const [gh, gw] = tokenGrid(d[1]).grid;
+      return gh > 1 && gw > 1;
+    } catch {
+      return false;
+    }
+  };
+  const tokenLayers = after.filter((l) => isTokens(l.dims));
+  if (tokenLayers.length === 0) return undefined;
+  const width = tokenLayers[tokenLayers.length - 1].dims[2];
+  const isActivation = (t: string) =>
+    !!t && !view.initializers.has(t) && view.producer.has(t) && view.producer.get(t)!.opType !== 'Constant';
+  const mixers = view.nodes.filter(
+    (n) => (n.opType === 'MatMul' || n.opType === 'Einsum') && n.inputs.length === 2 && n.inputs.every(isActivation),
+  );
+  if (mixers.length === 0) return undefined;
+  const ancestors = new Set<string>();
+  const stack = [...mixers[mixers.length - 1].inputs];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (ancestors.has(t)) continue;
+    ancestors.add(t);
+    const p = view.producer.get(t);
+    if (p) stack.push(...p.inputs.filter((x) => x));
+  }
+  const candidates = tokenLayers.filter((l) => ancestors.has(l.tensor) && l.dims[2] === width);
+  return candidates[candidates.length - 1];
 }
 
 /**

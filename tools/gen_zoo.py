@@ -107,7 +107,7 @@ ARCHS = [
     Arch('inception_v3', lambda: M.inception_v3(init_weights=True), 160, 'Mixed_7c', 'Mixed_5b',
          notes='160 px gives a 3×3 final map (75 px is the minimum, 299 px the native size).'),
     Arch('vit_b_16', lambda: M.vit_b_16(image_size=128), 128, 'encoder.layers.encoder_layer_11.ln_1',
-         'encoder.layers.encoder_layer_1', default='conv_proj',
+         'encoder.layers.encoder_layer_1',
          layouts={'usual': 'tokens', 'early': 'tokens'},
          notes='Built with image_size=128: 8×8 patches + class token.'),
     Arch('swin_t', lambda: M.swin_t(), 128, 'norm', 'features.1', default='permute',

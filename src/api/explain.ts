@@ -166,7 +166,7 @@ export class ImageExplainer {
   /** Resolves user layer names (default layer when none). */
   resolveLayers(names?: readonly string[]): { name: string; tensor: string }[] {
     if (!names || names.length === 0) {
-      const d = defaultLayer(this.layers);
+      const d = defaultLayer(this.layers, this.view);
       return [{ name: d.tensor, tensor: d.tensor }];
     }
     return names.map((n) => ({ name: n, tensor: resolveLayer(n, this.layers, this.view) }));

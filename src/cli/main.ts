@@ -52,7 +52,7 @@ async function cmdLayers(p: Parsed): Promise<number> {
   const view = new GraphView(decoded.proto);
   const inputShape = defaultInputShape(view, sizeOption(p.values.size));
   const layers = await listLayers(nodeRuntime(), decoded, { view, inputShape });
-  const def = defaultLayer(layers).tensor;
+  const def = defaultLayer(layers, view).tensor;
   console.log(`input [${inputShape.join(', ')}]; ${layers.length} layers (* = default)`);
   for (const l of layers) {
     const mod = l.module ? `  (${l.module})` : '';

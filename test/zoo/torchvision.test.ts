@@ -26,7 +26,7 @@ import { finalizeMaps } from '../../src/cam/postprocess.js';
 import { toSpatialLayer } from '../../src/cam/tokens.js';
 import { Explainer } from '../../src/explainer.js';
 import { defaultLayer, listLayers } from '../../src/layers.js';
-import { createImageExplainer, loadModel, nodeRuntime, parseNpy } from '../../src/node.js';
+import { GraphView, createImageExplainer, loadModel, nodeRuntime, parseNpy } from '../../src/node.js';
 import type { DecodedModel } from '../../src/onnx/decode.js';
 import { explainToFiles, tempDir } from '../helpers/cli.js';
 import { finalCamOf, loadZoo, maxAbs, needsZoo, oneHot, record, zooInput, zooPath, type ZooLayer } from './zoo-fixtures.js';
@@ -148,8 +148,9 @@ for (const fx of zoo) {
       });
 
       it(`default layer: ${typeof fx.defaultLayer === 'string' ? `'${fx.defaultLayer}'` : `node '${fx.defaultLayer.node}'`} (${on.tensors.default})`, async () => {
-        const layers = await listLayers(nodeRuntime(), model(), { inputShape: [1, ...fx.inputShape.slice(1)] });
-        assert.equal(defaultLayer(layers).tensor, on.tensors.default);
+        const view = new GraphView(model().proto);
+        const layers = await listLayers(nodeRuntime(), model(), { view, inputShape: [1, ...fx.inputShape.slice(1)] });
+        assert.equal(defaultLayer(layers, view).tensor, on.tensors.default);
       });
 
       const apiCheck = (layers: ZooLayer[]) => async (t: TestContext) => {
