@@ -75,6 +75,12 @@ export async function probeTensors(
   tensors: Iterable<string>,
   alsoMeasure: Iterable<string> = [],
 ): Promise<Map<string, TensorMeta>> {
+  const result = new Map<string, TensorMeta>();
+  for (const input of view.inputs) {
+    const dims = inputShapes[input.name];
+    if (!dims) throw new Error(`gcam internal: no probe shape for input '${input.name}'`);
+    result.set(input.name, { dims: [...dims], elemType: input.elemType });
+  }
   let byShape = measured.get(model);
   if (!byShape) measured.set(model, (byShape = new Map()));
   const key = JSON.stringify(Object.entries(inputShapes).sort());
@@ -93,12 +99,6 @@ export async function probeTensors(
     }
     for (const [t, m] of got) known.set(t, m);
   }
-  const result = new Map<string, TensorMeta>();
-  for (const input of view.inputs) {
-    const dims = inputShapes[input.name];
-    if (!dims) throw new Error(`gcam internal: no probe shape for input '${input.name}'`);
-    result.set(input.name, { dims: [...dims], elemType: input.elemType });
-  }
   for (const t of requested) {
     const m = known.get(t);
     if (m && !result.has(t)) result.set(t, { dims: [...m.dims], elemType: m.elemType });
@@ -106,7 +106,7 @@ export async function probeTensors(
   return result;
 }
 
-/** One run of the model on zeros with the tensors added as outputs. */
+/** One run of the model on zeros with the tensors (node outputs) added as outputs. */
 async function runProbe(
   runtime: Runtime,
   model: DecodedModel,
@@ -116,25 +116,16 @@ async function runProbe(
 ): Promise<Map<string, TensorMeta>> {
   const b = new GraphBuilder(view.opset, view.usedNames(), 'gcam_probe');
   const graphOutputs = new Set(view.outputs.map((o) => o.name));
-  const wanted: string[] = [];
   const result = new Map<string, TensorMeta>();
   const feeds: Record<string, RtTensor> = {};
-  for (const input of view.inputs) {
-    const dims = inputShapes[input.name];
-    if (!dims) throw new Error(`gcam internal: no probe shape for input '${input.name}'`);
-    feeds[input.name] = zerosTensor(input.elemType, dims);
-  }
-  for (const t of tensors) {
-    if (view.inputs.some((i) => i.name === t) || !view.producer.has(t)) continue;
-    wanted.push(t);
-    // Declared outputs are already fetchable; others are added with no type so onnxruntime infers it.
-    if (!graphOutputs.has(t)) b.outputs.push({ name: t });
-  }
+  for (const input of view.inputs) feeds[input.name] = zerosTensor(input.elemType, inputShapes[input.name]);
+  // Declared outputs are already fetchable; others are added with no type so onnxruntime infers it.
+  for (const t of tensors) if (!graphOutputs.has(t)) b.outputs.push({ name: t });
   const bytes = appendToModel(model.bytes, model.proto, b);
   const session = await runtime.createSession(bytes, { optimization: 'disabled', externalData: model.externalData });
   try {
-    const out = await session.run(feeds, wanted);
-    for (const t of wanted) {
+    const out = await session.run(feeds, [...tensors]);
+    for (const t of tensors) {
       const v = out[t];
       if (v) result.set(t, { dims: [...v.dims], elemType: ELEM_OF[v.type] ?? 0 });
     }
