@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { worstError } from './helpers/compare.js';
+import { oneHot } from './helpers/explain-inputs.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it, type TestContext } from 'node:test';
@@ -67,12 +68,6 @@ function checkRel(t: TestContext, actual: ArrayLike<number>, expected: ArrayLike
     err <= tol,
     `${what}: max error ${err} relative to max |torch| at index ${at} (got ${actual[at]}, expected ${expected[at]}), tolerance ${tol}`,
   );
-}
-
-function oneHot(targets: number[], k: number): Float32Array {
-  const w = new Float32Array(targets.length * k);
-  targets.forEach((c, n) => (w[n * k + c] = 1));
-  return w;
 }
 
 function checkLayer(t: TestContext, fx: Fixture, run: ExplainRun, layer: FixtureLayer): void {

@@ -101,3 +101,10 @@ export async function caffeTensor(path: string, size = 224): Promise<Float32Arra
   for (let p = 0; p < size * size; p++) for (let c = 0; c < 3; c++) out[c * size * size + p] = data[p * 3 + (2 - c)];
   return out;
 }
+
+/** One-hot target weights [N, k]: row n selects class targets[n]. */
+export function oneHot(targets: readonly number[], k: number): Float32Array {
+  const w = new Float32Array(targets.length * k);
+  targets.forEach((c, n) => (w[n * k + c] = 1));
+  return w;
+}

@@ -29,7 +29,9 @@ import { defaultLayer, listLayers } from '../../src/layers.js';
 import { GraphView, createImageExplainer, loadModel, nodeRuntime, parseNpy } from '../../src/node.js';
 import type { DecodedModel } from '../../src/onnx/decode.js';
 import { explainToFiles, tempDir } from '../helpers/cli.js';
-import { finalCamOf, loadZoo, maxAbs, needsZoo, oneHot, record, zooInput, zooPath, type ZooLayer } from './zoo-fixtures.js';
+import { maxAbsDiff } from '../helpers/compare.js';
+import { oneHot } from '../helpers/explain-inputs.js';
+import { finalCamOf, loadZoo, needsZoo, record, zooInput, zooPath, type ZooLayer } from './zoo-fixtures.js';
 
 /** Final maps: max |gcam − torch float64|. */
 const TOL = 1e-4;
@@ -57,7 +59,7 @@ function maxAbsOf(a: ArrayLike<number>): number {
 }
 
 function checkMap(t: TestContext, got: ArrayLike<number>, expected: ArrayLike<number>, what: string, extra: object): number {
-  const err = maxAbs(got, expected);
+  const err = maxAbsDiff(got, expected);
   t.diagnostic(`${what}: max |map − torch| = ${err.toExponential(2)}`);
   record({ ...extra, what, err });
   assert.ok(err <= TOL, `${what}: max |map − torch| = ${err} > ${TOL}`);
@@ -89,7 +91,7 @@ for (const fx of zoo) {
           assert.equal(ex.model.numClasses, fx.numClasses);
           const run = await ex.run(input, oneHot(fx.targets, fx.numClasses));
           scores = run.scores;
-          const logitErr = maxAbs(run.scores, fx.logits) / maxAbsOf(fx.logits);
+          const logitErr = maxAbsDiff(run.scores, fx.logits) / maxAbsOf(fx.logits);
           t.diagnostic(`scores vs torch float64 logits: ${logitErr.toExponential(2)} relative`);
           record({ ...base, what: 'logits vs torch', err: logitErr });
           assert.ok(logitErr <= LOGIT_TOL, `scores vs torch logits: ${logitErr} relative`);
@@ -127,7 +129,7 @@ for (const fx of zoo) {
           }
         };
         const optimised = await plain();
-        const diff = maxAbs(scores, optimised);
+        const diff = maxAbsDiff(scores, optimised);
         t.diagnostic(`explain-model scores vs plain onnxruntime (optimised): max |difference| ${diff}`);
         record({ ...base, what: 'scores vs plain onnxruntime', err: diff });
         assert.ok(diff <= PLAIN_TOL * maxAbsOf(optimised), `scores differ from the plain run by ${diff}`);
@@ -139,7 +141,7 @@ for (const fx of zoo) {
           optimization: 'disabled',
         });
         try {
-          const exact = maxAbs(await unopt.scores(input), await plain('disabled'));
+          const exact = maxAbsDiff(await unopt.scores(input), await plain('disabled'));
           record({ ...base, what: 'scores vs plain onnxruntime, optimisations off', err: exact });
           assert.equal(exact, 0, 'with optimisations off, explain-model scores equal the plain run bit for bit');
         } finally {

@@ -86,23 +86,6 @@ export function finalCamOf(fx: ZooFixture, layer: ZooLayer, n: number): number[]
   return layer.finalCam.slice(n * per, (n + 1) * per);
 }
 
-export function oneHot(targets: readonly number[], k: number): Float32Array {
-  const w = new Float32Array(targets.length * k);
-  targets.forEach((c, n) => (w[n * k + c] = 1));
-  return w;
-}
-
-/** max |a − b| */
-export function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (!(d <= m)) m = d; // NaN wins
-  }
-  return m;
-}
-
 /**
  * Where the measured errors go (one JSON line per check) when $GCAM_ZOO_REPORT names a file, for docs/models.md;
  * the tests' diagnostics carry the same numbers.
