@@ -8,7 +8,6 @@
  * W warm-up runs of each. The forward session is the user's model as is; the explain run is Explainer.run (scores + A +
  * dA for the layer). Prints markdown tables and the machine. See docs/benchmarks.md.
  */
-import os from 'node:os';
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -22,6 +21,7 @@ import {
   resolveLayer,
   type RtTensor,
 } from '../src/node.js';
+import { loadAvg, machine, median, ms, spread } from './lib.js';
 
 const USAGE =
   'usage: npm run bench:explain -- <model.onnx> [--layer tensorName] [--runs N] [--threads T] [--size S] [--warmup W]';
@@ -69,31 +69,11 @@ function pseudoRandom(n: number, seed: number): Float32Array {
   return out;
 }
 
-function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
-const median = (xs: readonly number[]): number => quantile(xs, 0.5);
-const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-const spread = (xs: readonly number[]): string => `${ms(median(xs))} (${ms(quantile(xs, 0.1))}–${ms(quantile(xs, 0.9))})`;
-
-const loadAvg = (): string =>
-  os
-    .loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-
 async function main(): Promise<void> {
-  const cpus = os.cpus();
   console.log(`# gcam bench: explain vs forward\n`);
   console.log(`- model: ${modelPath} (${(statSync(modelPath).size / 1e6).toFixed(1)} MB)`);
-  console.log(
-    `- machine: ${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()} ${os.arch()}`,
-  );
-  console.log(`- node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? '?'} (common ${ort.env.versions.common})`);
+  console.log(`- machine: ${machine()}`);
+  console.log(`- onnxruntime-node ${ort.env.versions.node ?? '?'} (common ${ort.env.versions.common})`);
   console.log(
     `- threads ${threads} (intra-op, both sessions), graph optimisation 'all', ${runs} timed runs each after ${warmup} warm-up runs`,
   );
@@ -194,12 +174,7 @@ async function main(): Promise<void> {
   console.log(`| ---: | ---: | ---: | ---: | ---: |`);
   for (const r of rows) console.log(r);
   for (const note of notes) console.log(`\n${note}`);
-  console.log(
-    `\n- load average at end: ${os
-      .loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`\n- load average at end: ${loadAvg()}`);
 
   await forward.release();
   await explainer.release();

@@ -61,6 +61,8 @@ export const median = (xs: readonly number[]): number => quantile(xs, 0.5);
 export function ms(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
+/** Median with the 10th–90th percentile range: '12.3 (11.0–15.2)'. */
+export const spread = (xs: readonly number[]): string => `${ms(median(xs))} (${ms(quantile(xs, 0.1))}–${ms(quantile(xs, 0.9))})`;
 export const ratio = (x: number): string => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
 export const mib = (kb: number): string => (kb / 1024).toFixed(0);
 

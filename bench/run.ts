@@ -59,7 +59,7 @@ import {
   mib,
   ms,
   pseudoRandomNormal,
-  quantile,
+  spread,
   ratio,
   readManifest,
   type ModelEntry,
@@ -113,6 +113,15 @@ const raw: Record<string, unknown> = {};
 const say = (s = ''): void => {
   report.push(s);
 };
+/** A report section: its heading, then a markdown table whose columns are [header, alignment], then its rows. */
+function table(title: string, columns: [string, 'l' | 'r'][], rows: readonly string[]): void {
+  say(`\n### ${title}\n`);
+  say(`| ${columns.map(([h]) => h).join(' | ')} |`);
+  say(`| ${columns.map(([, a]) => (a === 'r' ? '---:' : '---')).join(' | ')} |`);
+  for (const r of rows) say(r);
+}
+const cols = (align: string, ...headers: string[]): [string, 'l' | 'r'][] =>
+  headers.map((h, i) => [h, align[i] === 'r' ? 'r' : 'l']);
 const progress = (s: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
 
 type Timings = Map<string, number[]>;
@@ -141,7 +150,6 @@ async function interleave(contenders: Contender[], rounds: number, warm = warmup
 
 /** Median over rounds of a/b, each pair from the same round (the ratio least affected by the machine drifting). */
 const paired = (t: Timings, a: string, b: string): number => median(t.get(a)!.map((v, i) => v / t.get(b)![i]));
-const cell = (xs: readonly number[]): string => `${ms(median(xs))} (${ms(quantile(xs, 0.1))}–${ms(quantile(xs, 0.9))})`;
 
 function ensureModels(): Record<string, ModelEntry> {
   const have = existsSync(join(CACHE, 'manifest.json')) ? readManifest() : {};
@@ -325,40 +333,81 @@ async function gradcamPart(manifest: Record<string, ModelEntry>, x8: Float32Arra
   }
 
   raw.gradcam = rows.map((r) => ({ model: r.model, batch: r.batch, load: r.load, times: Object.fromEntries(r.t) }));
-  say('### Grad-CAM: times per batch (ms, median and p10–p90 over the rounds)\n');
-  say(
-    '| model | batch | rounds | load (1 min) | ort forward | gcam last | gcam last, library call | gcam early | torch forward | torch hooks last | torch frozen last | torch hooks early | torch frozen early |',
+  table(
+    'Grad-CAM: times per batch (ms, median and p10–p90 over the rounds)',
+    cols(
+      'lrrlrrrrrrrrr',
+      'model',
+      'batch',
+      'rounds',
+      'load (1 min)',
+      'ort forward',
+      'gcam last',
+      'gcam last, library call',
+      'gcam early',
+      'torch forward',
+      'torch hooks last',
+      'torch frozen last',
+      'torch hooks early',
+      'torch frozen early',
+    ),
+    rows.map((r) => {
+      const c = (k: string) => spread(r.t.get(k)!);
+      return `| ${r.model} | ${r.batch} | ${r.t.get('ort')!.length} | ${r.load} | ${c('ort')} | ${c('gcamLast')} | ${c('libLast')} | ${c('gcamEarly')} | ${c('torchFwd')} | ${c('hooksLast')} | ${c('frozenLast')} | ${c('hooksEarly')} | ${c('frozenEarly')} |`;
+    }),
   );
-  say('| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows) {
-    const c = (k: string) => cell(r.t.get(k)!);
-    say(
-      `| ${r.model} | ${r.batch} | ${r.t.get('ort')!.length} | ${r.load} | ${c('ort')} | ${c('gcamLast')} | ${c('libLast')} | ${c('gcamEarly')} | ${c('torchFwd')} | ${c('hooksLast')} | ${c('frozenLast')} | ${c('hooksEarly')} | ${c('frozenEarly')} |`,
-    );
-  }
-  say('\n### Grad-CAM: ratios (median over rounds of the per-round ratio)\n');
-  say(
-    '| model | batch | gcam last / ort forward | library last / ort forward | gcam early / ort forward | torch hooks last / gcam last | torch frozen last / gcam last | torch hooks early / gcam early | torch frozen early / gcam early | torch forward / ort forward |',
+  table(
+    'Grad-CAM: ratios (median over rounds of the per-round ratio)',
+    cols(
+      'lrrrrrrrrr',
+      'model',
+      'batch',
+      'gcam last / ort forward',
+      'library last / ort forward',
+      'gcam early / ort forward',
+      'torch hooks last / gcam last',
+      'torch frozen last / gcam last',
+      'torch hooks early / gcam early',
+      'torch frozen early / gcam early',
+      'torch forward / ort forward',
+    ),
+    rows.map((r) => {
+      const p = (a: string, b: string) => ratio(paired(r.t, a, b));
+      return `| ${r.model} | ${r.batch} | ${p('gcamLast', 'ort')} | ${p('libLast', 'ort')} | ${p('gcamEarly', 'ort')} | ${p('hooksLast', 'gcamLast')} | ${p('frozenLast', 'gcamLast')} | ${p('hooksEarly', 'gcamEarly')} | ${p('frozenEarly', 'gcamEarly')} | ${p('torchFwd', 'ort')} |`;
+    }),
   );
-  say('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows) {
-    const p = (a: string, b: string) => ratio(paired(r.t, a, b));
-    say(
-      `| ${r.model} | ${r.batch} | ${p('gcamLast', 'ort')} | ${p('libLast', 'ort')} | ${p('gcamEarly', 'ort')} | ${p('hooksLast', 'gcamLast')} | ${p('frozenLast', 'gcamLast')} | ${p('hooksEarly', 'gcamEarly')} | ${p('frozenEarly', 'gcamEarly')} | ${p('torchFwd', 'ort')} |`,
-    );
-  }
-  say('\n### Same maps? Max abs difference of the final 224×224 maps in [0, 1] (2 images, predicted classes)\n');
-  say(
-    '| model | layer | same classes | gcam vs torch hooks | gcam vs torch frozen | gcam vs torch float64 | torch hooks (fp32) vs torch float64 | gcam library call vs gcam engine |',
+  table(
+    'Same maps? Max abs difference of the final 224×224 maps in [0, 1] (2 images, predicted classes)',
+    cols(
+      'lllrrrrr',
+      'model',
+      'layer',
+      'same classes',
+      'gcam vs torch hooks',
+      'gcam vs torch frozen',
+      'gcam vs torch float64',
+      'torch hooks (fp32) vs torch float64',
+      'gcam library call vs gcam engine',
+    ),
+    agree,
   );
-  say('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const a of agree) say(a);
-  say('\n### Compile (in the driver process, onnxruntime already started; ms)\n');
-  say(
-    '| model | size | load + decode | plain session | layer list (probe) | explain compile, last (probe + rewrite + session) | **load + compile, last** | explain compile, early | library createImageExplainer | torch: build + load state dict |',
+  table(
+    'Compile (in the driver process, onnxruntime already started; ms)',
+    cols(
+      'lrrrrrrrrr',
+      'model',
+      'size',
+      'load + decode',
+      'plain session',
+      'layer list (probe)',
+      'explain compile, last (probe + rewrite + session)',
+      '**load + compile, last**',
+      'explain compile, early',
+      'library createImageExplainer',
+      'torch: build + load state dict',
+    ),
+    compile,
   );
-  say('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const c of compile) say(c);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -453,17 +502,29 @@ async function methodsPart(manifest: Record<string, ModelEntry>, x8: Float32Arra
     ((raw.methods ??= []) as unknown[]).push({ ...cfg, load: loads, times: Object.fromEntries(t) });
     await lib.release();
     const label = cfg.method === 'scorecam' ? 'Score-CAM' : 'Ablation-CAM';
-    const full = cfg.full ? `${cell(t.get('full')!)} (${ratio(paired(t, 'full', 'gcam'))}×)` : '–';
+    const full = cfg.full ? `${spread(t.get('full')!)} (${ratio(paired(t, 'full', 'gcam'))}×)` : '–';
     rows.push(
-      `| ${cfg.model} | ${label} | \`${cfg.layer}\` | ${loads} | ${cfg.work} | ${cell(t.get('gcam')!)} | ${cell(t.get('torch')!)} | **${ratio(paired(t, 'torch', 'gcam'))}** | ${full} | ${mine.classIndex === ref.targets[0] ? 'yes' : 'NO'} | ${diff.toExponential(1)} |`,
+      `| ${cfg.model} | ${label} | \`${cfg.layer}\` | ${loads} | ${cfg.work} | ${spread(t.get('gcam')!)} | ${spread(t.get('torch')!)} | **${ratio(paired(t, 'torch', 'gcam'))}** | ${full} | ${mine.classIndex === ref.targets[0] ? 'yes' : 'NO'} | ${diff.toExponential(1)} |`,
     );
   }
-  say(`\n### Score-CAM and Ablation-CAM (1 image, ${methodRounds} rounds after 1 warm-up; ms)\n`);
-  say(
-    '| model | method | layer | load (1 min) | work (both sides) | gcam library call | torch reference | torch / gcam | torch, whole model re-run per chunk (pytorch-grad-cam style) | same class | max abs diff of the maps |',
+  table(
+    `Score-CAM and Ablation-CAM (1 image, ${methodRounds} rounds after 1 warm-up; ms)`,
+    cols(
+      'lllllrrrrlr',
+      'model',
+      'method',
+      'layer',
+      'load (1 min)',
+      'work (both sides)',
+      'gcam library call',
+      'torch reference',
+      'torch / gcam',
+      'torch, whole model re-run per chunk (pytorch-grad-cam style)',
+      'same class',
+      'max abs diff of the maps',
+    ),
+    rows,
   );
-  say('| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: |');
-  for (const r of rows) say(r);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -518,18 +579,25 @@ async function rssPart(manifest: Record<string, ModelEntry>): Promise<void> {
       `| ${model} | ${lc.map(ms).join(', ')} | ${ms(median(compiles.map((c) => c.load_ms!)))} | ${ms(median(compiles.map((c) => c.compile_ms!)))} | ${ms(fwd.load_ms! + fwd.compile_ms!)} | ${ms(lib.load_ms!)} + ${ms(lib.compile_ms!)} | ${ms(median([hooks, frozen, tf].map((c) => c.load_ms!)))} |`,
     );
   }
-  say(
-    `\n### Peak RSS, each contender in its own process (MiB; one process each: load, compile, 2 runs; load ${rssLoad}–${load1()})\n`,
+  table(
+    `Peak RSS, each contender in its own process (MiB; one process each: load, compile, 2 runs; load ${rssLoad}–${load1()})`,
+    cols('llrr', 'model', 'contender', 'gcam (onnxruntime-node)', 'PyTorch'),
+    rows,
   );
-  say('| model | contender | gcam (onnxruntime-node) | PyTorch |');
-  say('| --- | --- | ---: | ---: |');
-  for (const r of rows) say(r);
-  say('\n### Cold compile in a fresh process (ms; onnxruntime start-up included)\n');
-  say(
-    '| model | load + explain compile (last), 3 processes | of which load + decode (median) | explain compile: probe + rewrite + session (median) | plain forward: load + session | library: createImageExplainer (load + layer list) + first explain call (compile + 1 run, batch 8) | torch: build + load state dict (median) |',
+  table(
+    'Cold compile in a fresh process (ms; onnxruntime start-up included)',
+    cols(
+      'llrrrrr',
+      'model',
+      'load + explain compile (last), 3 processes',
+      'of which load + decode (median)',
+      'explain compile: probe + rewrite + session (median)',
+      'plain forward: load + session',
+      'library: createImageExplainer (load + layer list) + first explain call (compile + 1 run, batch 8)',
+      'torch: build + load state dict (median)',
+    ),
+    cold,
   );
-  say('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const c of cold) say(c);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -663,20 +731,17 @@ async function processPart(manifest: Record<string, ModelEntry>): Promise<void> 
   const rss = (xs: typeof g) => Math.max(...xs.map((r) => r.maxRssKb));
   const pairedWall = median(g.map((r, i) => t[i].wallMs / r.wallMs));
   const same = g[0].classes.filter((c, i) => c === t[0].classes[i]).length;
-  say(
-    `\n### Whole process: 16 images (JPEG, 480–800 px), ResNet-50 \`${e.last}\`, batch 8, ${threads} threads (load ${processLoad}–${load1()})\n`,
-  );
-  say('| command | wall s: median (runs) | peak RSS MiB (max over runs) |');
-  say('| --- | --- | ---: |');
-  say(
-    `| \`gcam explain\` (compiled CLI, overlays at the photos' size) | ${median(wall(g)).toFixed(2)} (${wall(g)
+  const runsCell = (xs: typeof g) =>
+    `${median(wall(xs)).toFixed(2)} (${wall(xs)
       .map((x) => x.toFixed(2))
-      .join(', ')}) | ${mib(rss(g))} |`,
-  );
-  say(
-    `| \`tools/bench/gradcam_script.py\` (hooks + backward, overlays at 224×224) | ${median(wall(t)).toFixed(2)} (${wall(t)
-      .map((x) => x.toFixed(2))
-      .join(', ')}) | ${mib(rss(t))} |`,
+      .join(', ')}) | ${mib(rss(xs))}`;
+  table(
+    `Whole process: 16 images (JPEG, 480–800 px), ResNet-50 \`${e.last}\`, batch 8, ${threads} threads (load ${processLoad}–${load1()})`,
+    cols('llr', 'command', 'wall s: median (runs)', 'peak RSS MiB (max over runs)'),
+    [
+      `| \`gcam explain\` (compiled CLI, overlays at the photos' size) | ${runsCell(g)} |`,
+      `| \`tools/bench/gradcam_script.py\` (hooks + backward, overlays at 224×224) | ${runsCell(t)} |`,
+    ],
   );
   say(
     `\nWall-time ratio PyTorch script / gcam (median of per-round ratios): **${ratio(pairedWall)}**; peak RSS ratio ${ratio(rss(t) / rss(g))}. Predicted classes equal for ${same} of ${images.length} images (different JPEG decoders and resizers: sharp vs PIL).`,
