@@ -110,13 +110,19 @@ def max_abs_channels(grad):
     return grad.abs().amax(dim=1)
 
 
-def normalise(raw, relu=True):
-    m = F.relu(raw) if relu else raw
+def min_max(m):
+    """Per-map min-max to [0, 1], and whether every map varies (a constant map has no normalised form)."""
     flat = m.reshape(m.shape[0], -1)
     lo = flat.min(dim=1).values[:, None, None]
     hi = flat.max(dim=1).values[:, None, None]
-    assert bool(((hi - lo) > 1e-6 * torch.maximum(hi.abs(), lo.abs())).all()), 'constant map in a fixture'
-    return (m - lo) / (hi - lo)
+    varied = bool(((hi - lo) > 1e-6 * torch.maximum(hi.abs(), lo.abs())).all())
+    return (m - lo) / (hi - lo), varied
+
+
+def normalise(raw, relu=True):
+    norm, varied = min_max(F.relu(raw) if relu else raw)
+    assert varied, 'constant map in a fixture'
+    return norm
 
 
 def upsample(maps, size):

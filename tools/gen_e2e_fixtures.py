@@ -27,6 +27,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cam_reference as ref  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, '..'))
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'e2e')
@@ -242,16 +245,9 @@ def verify_with_onnxruntime(onnx_path, x32, expected):
 
 
 def grad_cam_torch(a, da, size):
-    w = da.mean(dim=(2, 3), keepdim=True)
-    raw = (w * a).sum(dim=1)
-    m = F.relu(raw)
-    flat = m.reshape(m.shape[0], -1)
-    lo = flat.min(dim=1).values[:, None, None]
-    hi = flat.max(dim=1).values[:, None, None]
-    assert bool(((hi - lo) > 1e-6 * torch.maximum(hi.abs(), lo.abs())).all()), 'constant map in a fixture'
-    norm = (m - lo) / (hi - lo)
-    final = F.interpolate(norm[:, None], size=size, mode='bilinear', align_corners=False)[:, 0]
-    return raw, final
+    """Raw Grad-CAM map and the final one (ReLU, min-max, half-pixel bilinear to the input size)."""
+    raw = ref.gradcam(a, da)
+    return raw, ref.upsample(ref.normalise(raw), size)
 
 
 # ---------------------------------------------------------------- generation

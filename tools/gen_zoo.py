@@ -50,6 +50,7 @@ import torchvision
 from torchvision import models as M
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cam_reference as ref  # noqa: E402
 from gen_e2e_fixtures import tensor_for_module  # noqa: E402  (torch.onnx scope rule shared with layers.ts torchScope)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -190,16 +191,10 @@ def to_spatial(t, layout):
 
 
 def grad_cam(a, da, size):
-    w = da.mean(dim=(2, 3), keepdim=True)
-    raw = (w * a).sum(dim=1)
-    m = F.relu(raw)
-    flat = m.reshape(m.shape[0], -1)
-    lo = flat.min(dim=1).values[:, None, None]
-    hi = flat.max(dim=1).values[:, None, None]
-    ok = bool(((hi - lo) > 1e-6 * torch.maximum(hi.abs(), lo.abs())).all())
-    norm = (m - lo) / (hi - lo)
-    final = F.interpolate(norm[:, None], size=(size, size), mode='bilinear', align_corners=False)[:, 0]
-    return raw, final, ok
+    """Raw and final Grad-CAM maps, and whether every map varies (a constant one rejects the image batch)."""
+    raw = ref.gradcam(a, da)
+    norm, ok = ref.min_max(F.relu(raw))
+    return raw, ref.upsample(norm, (size, size)), ok
 
 
 def run_reference(model, arch, x, dtype, perturb=None):
