@@ -88,3 +88,15 @@ export class RuntimeError extends GcamError {
     super('RUNTIME', message, options);
   }
 }
+
+/**
+ * A library option with a wrong value. `option` is the option's name as the library spells it (e.g. 'topK'), and the
+ * message starts with it, so a front end can name its own spelling instead (the CLI says '--top-k').
+ */
+export class InvalidOptionError extends InvalidInputError {
+  readonly option: string;
+  constructor(option: string, message: string, options?: { cause?: unknown }) {
+    super(`${option} ${message}`, options);
+    this.option = option;
+  }
+}
