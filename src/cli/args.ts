@@ -109,6 +109,22 @@ export function intOption(v: string | undefined, name: string, min = 1): number 
   return n;
 }
 
+/** --grid RxC (token grid of a vision transformer layer). */
+export function gridOption(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)[x×,](\d+)$/.exec(v.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--grid must be ROWSxCOLUMNS, e.g. 14x14; got '${v}'.`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+const LAYOUTS = ['auto', 'nchw', 'nhwc', 'tokens'] as const;
+export function layoutOption(v: string | undefined): (typeof LAYOUTS)[number] | undefined {
+  if (v === undefined) return undefined;
+  if (!(LAYOUTS as readonly string[]).includes(v))
+    throw new UsageError(`--layout must be one of ${LAYOUTS.join(', ')}; got '${v}'.`);
+  return v as (typeof LAYOUTS)[number];
+}
+
 export function floatOption(v: string | undefined, name: string, lo: number, hi: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);

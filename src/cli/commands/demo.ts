@@ -2,17 +2,16 @@
  * `gcam demo`: a fresh scene with two different shapes, each class explained with the built-in model, a figure
  * (scene | map for class A | map for class B), and per class its score and whether the map's peak lies on its shape.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { builtinModel } from '../builtin.js';
-import { createImageExplainer, type ExplainResult } from '../node.js';
-import { renderScene } from '../scenes/render-node.js';
-import { twoShapeScene } from '../eval/two-shapes.js';
-import { composeFigure, resizeImage, writeImage } from '../image/io-node.js';
-import { heatmap, overlay } from '../image/overlay.js';
-import { inBox, peakOf } from '../eval/pointing-game.js';
-import type { MethodName } from '../cam/method.js';
-import { UsageError, intOption, type Parsed } from './args.js';
+import { builtinModel } from '../../builtin.js';
+import { createImageExplainer, type ExplainResult } from '../../node.js';
+import { renderScene } from '../../scenes/render-node.js';
+import { twoShapeScene } from '../../eval/two-shapes.js';
+import { composeFigure, resizeImage } from '../../image/io-node.js';
+import { heatmap, overlay } from '../../image/overlay.js';
+import { inBox, peakOf } from '../../eval/pointing-game.js';
+import type { MethodName } from '../../cam/method.js';
+import { UsageError, intOption, type Parsed } from '../args.js';
+import { writeImagesInto } from '../output/write.js';
 
 /** Figure panels are shown at 3× the 128-pixel scene so the shapes are easy to see. */
 const ZOOM = 3;
@@ -57,9 +56,7 @@ export async function cmdDemo(p: Parsed): Promise<number> {
         `${onOther ? ` (on the ${other.label}!)` : ''}`,
     );
   }
-  mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, `demo-${seed}.png`);
-  await writeImage(await composeFigure([panels]), path);
+  const [path] = await writeImagesInto(outDir, [{ name: `demo-${seed}.png`, image: await composeFigure([panels]) }]);
   console.log(`wrote ${path}`);
   return 0;
 }

@@ -1,0 +1,23 @@
+/** `gcam info`: a model's inputs, outputs, opset and op counts, flagging the ops gcam has no gradient rule for. */
+import { GraphView, loadModel, supportedOps } from '../../node.js';
+import { USAGE, UsageError, type Parsed } from '../args.js';
+
+export function cmdInfo(p: Parsed): number {
+  const path = p.rest[0] ?? p.values.model;
+  if (!path) throw new UsageError(`gcam info needs a model.\n\n${USAGE}`);
+  const view = new GraphView(loadModel(path).proto);
+  const dims = (d: (number | string | null)[] | undefined) => `[${(d ?? []).map((x) => x ?? '?').join(', ')}]`;
+  console.log(`opset ${view.opset}, ${view.nodes.length} nodes, ${view.initializers.size} initializers`);
+  for (const i of view.inputs) console.log(`input  ${i.name} ${dims(i.dims)} (ONNX type ${i.elemType})`);
+  for (const o of view.outputs) console.log(`output ${o.name} ${dims(o.dims)} (ONNX type ${o.elemType})`);
+  const counts = new Map<string, number>();
+  for (const n of view.nodes) {
+    const k = n.domain ? `${n.domain}.${n.opType}` : n.opType;
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const supported = new Set([...supportedOps(), 'Constant', 'Shape']);
+  console.log('ops:');
+  for (const [op, c] of [...counts].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${op} ×${c}${supported.has(op) ? '' : '  (no gradient rule)'}`);
+  return 0;
+}
