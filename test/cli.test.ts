@@ -513,6 +513,14 @@ describe('gcam info', () => {
     },
   );
 
+  it('ops no gradient flows through are not flagged: the Constant nodes of the mobilenet fixture', async () => {
+    const fx = loadE2eFixtures().find((f) => f.model === 'mobilenet')!;
+    const r = await runCli(['info', fx.onnxPath]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.split('\n').includes('  Constant ×8'), r.stdout);
+    assert.ok(!r.stdout.includes('no gradient rule'), r.stdout);
+  });
+
   it('SqueezeNet: every op has a gradient rule', needsShared(SQUEEZENET), async () => {
     const r = await runCli(['info', sharedPath(SQUEEZENET)!]);
     assert.equal(r.code, 0, r.stderr);
