@@ -589,13 +589,30 @@ describe('gcam explain --method and the smoothing/aggregation flags (resnet fixt
     assertClose(combined.data, image(ref.inputMaps.combined.map), 1e-4, 'cli combined');
   });
 
-  it('gcam methods lists every method; an unknown --method is a usage error listing them', async () => {
+  it("gcam methods lists every method; an unknown --method is the library's error listing them, exit code 2", async () => {
     const list = await runCli(['methods']);
     assert.equal(list.code, 0);
     for (const m of METHOD_NAMES) assert.match(list.stdout, new RegExp(`^${m.replace('+', '\\+')}\\s`, 'm'));
-    const bad = await runCli(['explain', fx.onnxPath, '--model', fx.onnxPath, '--method', 'gradcam+++']);
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /Unknown --method 'gradcam\+\+\+'; available: gradcam, gradcam\+\+/);
+    const dir = tempDir();
+    const npy = join(dir, 'x.npy');
+    writeFileSync(npy, encodeNpy(fixtureImage(fx, n), [1, c, h, w]));
+    const out = join(dir, 'out');
+    const bad = await runCli([
+      'explain',
+      npy,
+      '--model',
+      fx.onnxPath,
+      '--preprocess',
+      'none',
+      '--method',
+      'gradcam+++',
+      '--out',
+      out,
+    ]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /method/);
+    assert.match(bad.stderr, /'gradcam\+\+\+'.*gradcam, gradcam\+\+, /);
+    assert.ok(!existsSync(out));
   });
 });
 

@@ -2,16 +2,13 @@
  * `gcam explain`: the flags become library options, the inputs are explained in one call, then the overlays or
  * figures, the map stack (--save-cam) and the JSON summary are written, and one line per result is printed.
  */
-import { createImageExplainer, type ExplainResult } from '../../node.js';
-import type { MethodName } from '../../cam/method.js';
-import { METHOD_NAMES, methodFor } from '../../cam/methods/index.js';
+import { colormapLut, createImageExplainer, type ExplainOptions, type ExplainResult } from '../../node.js';
 import { builtinModel } from '../../builtin.js';
 import { parseLabels } from '../../labels/labels.js';
-import { COLORMAPS } from '../../image/colormap.js';
 import {
   USAGE,
   UsageError,
-  floatOption,
+  numberOption,
   gridOption,
   intOption,
   layoutOption,
@@ -29,14 +26,9 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   const builtin = v.model ? undefined : builtinModel();
   if (v.class && v['top-k']) throw new UsageError('Use either --class or --top-k, not both.');
   const colormap = v.colormap ?? 'jet';
-  if (!(COLORMAPS as readonly string[]).includes(colormap))
-    throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}.`);
-  const alpha = floatOption(v.alpha, 'alpha', 0, 1) ?? 0.5;
-  if (v.method !== undefined && !methodFor(v.method))
-    throw new UsageError(`Unknown --method '${v.method}'; available: ${METHOD_NAMES.join(', ')} (see gcam methods).`);
-  const preprocess = v.preprocess ?? 'imagenet';
-  if (!['imagenet', 'caffe', 'none'].includes(preprocess))
-    throw new UsageError(`--preprocess must be imagenet, caffe or none; got '${preprocess}'.`);
+  // The library's own check of the name, made now rather than at the first overlay, after the whole run.
+  colormapLut(colormap);
+  const alpha = numberOption(v.alpha, 'alpha') ?? 0.5;
   const preprocessOverrides = cliPreprocessOverrides(v);
   const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : builtin?.labels;
   const quiet = !!v.quiet || !process.stderr.isTTY;
@@ -54,7 +46,8 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     layers: v.layer,
     classes: v.class,
     topK: intOption(v['top-k'], 'top-k'),
-    method: v.method as MethodName | undefined,
+    // Names and values the library checks itself (method, preprocess, ranges): its errors name the option.
+    method: v.method as ExplainOptions['method'],
     augSmooth: !!v['aug-smooth'],
     eigenSmooth: !!v['eigen-smooth'],
     combineLayers: !!v['combine-layers'],
@@ -64,10 +57,10 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     grid: gridOption(v.grid),
     layout: layoutOption(v.layout),
     relu: !v['no-relu'],
-    preprocess: builtin && !v.preprocess ? builtin.preprocess : (preprocess as 'imagenet' | 'caffe' | 'none'),
+    preprocess: builtin && !v.preprocess ? builtin.preprocess : (v.preprocess as ExplainOptions['preprocess']),
     preprocessOverrides,
-    batchSize: intOption(v['batch-size'], 'batch-size'),
-    threads: intOption(v.threads, 'threads'),
+    batchSize: intOption(v['batch-size'], 'batch-size', 1),
+    threads: intOption(v.threads, 'threads', 1),
     labels,
     onProgress: showProgress
       ? (done: number, total: number) => process.stderr.write(`\rgcam: ${done}/${total} inputs`)
