@@ -63,6 +63,9 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** A flag's name without its dashes. */
+export type Flag = keyof typeof OPTIONS;
+
 export type Parsed = ReturnType<typeof parse>;
 
 export function parse(argv: string[]) {
