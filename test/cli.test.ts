@@ -463,6 +463,30 @@ describe('gcam explain output names', () => {
     assert.equal(maxAbsDiff(a, again), 0, 'the same input twice gives the same overlay');
     assert.deepEqual(readNpy(join(dir, 'cam.npy')).dims, [4, 64, 64]);
   });
+
+  it('two layers that differ after their last dot (vgg features.16, features.4) get one file each', async () => {
+    const fx = loadE2eFixtures().find((f) => f.model === 'vgg')!;
+    const dir = tempDir();
+    const npy = join(dir, 'x.npy');
+    writeFileSync(npy, encodeNpy(fixtureImage(fx, 0), [1, ...fx.inputShape.slice(1)]));
+    const out = join(dir, 'out');
+    const layers = ['--layer', 'features.16', '--layer', 'features.4'];
+    const r = await runCli([
+      'explain',
+      npy,
+      '--model',
+      fx.onnxPath,
+      '--preprocess',
+      'none',
+      '--class',
+      '3',
+      ...layers,
+      '--out',
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(filesIn(out), ['x-3-features.16.png', 'x-3-features.4.png']);
+  });
 });
 
 describe('gcam layers --size', () => {

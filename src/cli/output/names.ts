@@ -2,11 +2,16 @@
 import { basename, extname } from 'node:path';
 import type { ExplainResult } from '../../node.js';
 
+/** Runs of characters other than letters, digits, '.', '_' and '-' become one '_'. */
+function fileSafe(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
 export function stem(source: string): string {
   // Image i of a batched .npy is named 'x.npy[i]': its stem is 'x_i'.
   const item = /^(.*)\[(\d+)\]$/.exec(source);
   if (item) return `${stem(item[1])}_${item[2]}`;
-  return basename(source, extname(source)).replace(/[^A-Za-z0-9._-]+/g, '_');
+  return fileSafe(basename(source, extname(source)));
 }
 
 /**
@@ -28,7 +33,10 @@ export function figureName(base: string): string {
   return `${base}-gcam.png`;
 }
 
-/** One map's overlay; the layer is named only when the run explained several. */
+/**
+ * One map's overlay; the layer is named only when the run explained several, and in full: layers such as
+ * 'features.16' and 'features.4' differ only after their last dot.
+ */
 export function overlayName(base: string, r: ExplainResult, multiLayer: boolean): string {
-  return `${base}-${r.classIndex}${multiLayer ? `-${stem(r.layer)}` : ''}.png`;
+  return `${base}-${r.classIndex}${multiLayer ? `-${fileSafe(r.layer)}` : ''}.png`;
 }
