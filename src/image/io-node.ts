@@ -1,8 +1,12 @@
-/** Image I/O in Node with sharp: decode any format it reads (first frame of GIFs), resize, encode, write atomically. */
+/**
+ * Image I/O in Node with sharp: decode any format it reads (first frame of GIFs), encode, write atomically. Resizing is
+ * the platform-free PIL-equal resampler (./resize.ts).
+ */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join, extname } from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
 import type { RawImage } from './raw.js';
+import { resizeBilinearAntialiased } from './resize.js';
 import { GcamError, InvalidInputError } from '../errors.js';
 
 export class ImageReadError extends GcamError {
@@ -21,13 +25,17 @@ function toRaw(data: Buffer, info: { width: number; height: number; channels: nu
   };
 }
 
-/** Decodes an image file or buffer to 8-bit RGB (alpha dropped, gray expanded, EXIF orientation applied). */
+/**
+ * Decodes an image file or buffer to 8-bit RGB (alpha dropped, gray expanded, EXIF orientation applied). An embedded
+ * ICC profile is ignored, as PIL's Image.open(...).convert('RGB') ignores it: models are trained on the file's raw
+ * values, and converting e.g. an Adobe RGB photo to sRGB moves them by tens of levels (55 on ../shared rocket.jpg).
+ */
 export async function readImage(
   source: string | Uint8Array,
   what = typeof source === 'string' ? `'${source}'` : 'image bytes',
 ): Promise<RawImage> {
   try {
-    const { data, info } = await sharp(source, { pages: 1, failOn: 'error' })
+    const { data, info } = await sharp(source, { pages: 1, failOn: 'error', ignoreIcc: true })
       .autoOrient()
       .removeAlpha()
       .toColourspace('srgb')
@@ -44,16 +52,13 @@ export async function readImage(
   }
 }
 
-/** Bilinear-family resize with sharp (area-aware when shrinking, as PIL and torchvision's antialias). */
+/**
+ * PIL's antialiased BILINEAR resize (the platform-free resizeBilinearAntialiased), not sharp's: the model input must
+ * be what torchvision users get, and the same in Node and the browser. Async only to keep the platform signature.
+ */
 export async function resizeImage(img: RawImage, width: number, height: number): Promise<RawImage> {
   if (img.width === width && img.height === height) return img;
-  const { data, info } = await sharp(img.data, {
-    raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 | 4 },
-  })
-    .resize(width, height, { fit: 'fill', kernel: 'linear' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return toRaw(data, info);
+  return resizeBilinearAntialiased(img, width, height);
 }
 
 /** Encodes to the format the file extension names (.png, .jpg/.jpeg, .webp; default PNG). */

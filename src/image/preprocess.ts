@@ -5,6 +5,7 @@
  */
 import type { RawImage } from './raw.js';
 import { InvalidInputError } from '../errors.js';
+import { resizeBilinearAntialiased } from './resize.js';
 
 export type ResizeMode = 'stretch' | 'crop' | 'letterbox';
 
@@ -56,19 +57,40 @@ export interface Geometry {
   input: [number, number]; // width, height of the model input
 }
 
+/** Python's round() on a multiple of 0.5: halves go to the even neighbour (round(0.5) = 0, round(1.5) = 2). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * torchvision's CenterCrop on one axis of `size` pixels cut to `crop`: the offset of the crop in the image. A crop
+ * larger than the image pads it with zeros first, (crop − size) // 2 before; otherwise the offset is
+ * int(round((size − crop) / 2.0)) with Python's round-half-to-even (torchvision.transforms.functional.center_crop).
+ */
+function centreCropOffset(size: number, crop: number): number {
+  return crop > size ? -Math.floor((crop - size) / 2) : roundHalfEven((size - crop) / 2);
+}
+
+/**
+ * Where the photo goes in the model input.
+ * - 'stretch': resized to the input size (PIL `resize((w, h), BILINEAR)`, the caffe preset).
+ * - 'crop': torchvision's `Resize(shorter)` then `CenterCrop((h, w))`. Resize with an int sets the shorter side to
+ *   `shorter` and the longer to int(shorter · long / short), truncated (torchvision's _compute_resized_output_size).
+ * - 'letterbox': the whole photo scaled to fit (rounded sizes), centred, borders filled with the mean.
+ */
 export function planGeometry(width: number, height: number, spec: PreprocessSpec): Geometry {
   const [h, w] = spec.size;
   if (spec.resize === 'stretch') return { original: [width, height], resized: [w, h], offset: [0, 0], input: [w, h] };
   if (spec.resize === 'crop') {
     const shorter = spec.resizeShorter ?? Math.max(h, w);
-    const s = shorter / Math.min(width, height);
-    const rw = Math.max(w, Math.round(width * s));
-    const rh = Math.max(h, Math.round(height * s));
-    // Centre crop as torchvision: top = round((rh − h) / 2).
+    // Same double arithmetic as Python's int(size * long / short): an exact product, one rounded division, truncation.
+    const longer = (long: number, short: number) => Math.trunc((shorter * long) / short);
+    const [rw, rh] = width <= height ? [shorter, longer(height, width)] : [longer(width, height), shorter];
     return {
       original: [width, height],
       resized: [rw, rh],
-      offset: [Math.round((rw - w) / 2), Math.round((rh - h) / 2)],
+      offset: [centreCropOffset(rw, w), centreCropOffset(rh, h)],
       input: [w, h],
     };
   }
@@ -83,7 +105,11 @@ export function planGeometry(width: number, height: number, spec: PreprocessSpec
   };
 }
 
-/** The model input [C, H, W] from the photo already resized to geometry.resized. Letterbox borders get the mean. */
+/**
+ * The model input [C, H, W] from the photo already resized to geometry.resized. Letterbox borders get the mean (0
+ * after normalisation); a centre crop larger than the resized photo pads with pixel value 0, as torchvision's
+ * CenterCrop.
+ */
 export function toTensor(resized: RawImage, g: Geometry, spec: PreprocessSpec, channels: number): Float32Array {
   const [w, h] = g.input;
   if (resized.width !== g.resized[0] || resized.height !== g.resized[1])
@@ -97,7 +123,12 @@ export function toTensor(resized: RawImage, g: Geometry, spec: PreprocessSpec, c
       `The preprocessing has ${spec.mean.length} mean and ${spec.std.length} std values but the model takes ${channels} channels.`,
     );
   const out = new Float32Array(channels * h * w);
-  const scale = spec.range === 1 ? 1 / 255 : 1;
+  // In float32 steps as torchvision (ToTensor: x = v / 255, a division; Normalize: (x − mean) / std with float32
+  // mean and std), so the tensor is torchvision's bit for bit, not merely within 1e-7 of it. A double division
+  // rounded to float32 is the float32 division (53 ≥ 2·24 + 2 bits: double rounding is innocuous).
+  const f32 = Math.fround;
+  const mean = spec.mean.map(f32);
+  const std = spec.std.map(f32);
   const src = resized.data;
   const sc = resized.channels;
   for (let y = 0; y < h; y++) {
@@ -107,18 +138,41 @@ export function toTensor(resized: RawImage, g: Geometry, spec: PreprocessSpec, c
       const inside = rx >= 0 && ry >= 0 && rx < resized.width && ry < resized.height;
       const p = (ry * resized.width + rx) * sc;
       for (let c = 0; c < channels; c++) {
+        const o = (c * h + y) * w + x;
+        // Letterbox borders are the mean, i.e. 0 once normalised; a crop's padding is pixel value 0 (torchvision).
+        if (!inside && spec.resize === 'letterbox') {
+          out[o] = 0;
+          continue;
+        }
         let v: number;
-        if (!inside) v = spec.mean[c] / scale;
+        if (!inside) v = 0;
         else if (channels === 1) v = sc >= 3 ? 0.299 * src[p] + 0.587 * src[p + 1] + 0.114 * src[p + 2] : src[p];
         else {
           const k = spec.channelOrder === 'BGR' ? 2 - c : c;
           v = src[p + (sc >= 3 ? k : 0)];
         }
-        out[(c * h + y) * w + x] = (v * scale - spec.mean[c]) / spec.std[c];
+        const scaled = spec.range === 1 ? f32(v / 255) : v;
+        out[o] = f32(scaled - mean[c]) / std[c]; // stored as float32: the division's rounding
       }
     }
   }
   return out;
+}
+
+/**
+ * The model input for a decoded photo, platform-free: plans the geometry (planGeometry), resizes with PIL's
+ * antialiased BILINEAR (resizeBilinearAntialiased) and builds the tensor (toTensor). With the 'imagenet' preset this
+ * is torchvision's Resize(256), CenterCrop(224), ToTensor(), Normalize(mean, std) on a PIL RGB image; with 'caffe',
+ * PIL resize((224, 224), BILINEAR), BGR, 0–255.
+ */
+export function prepareImage(
+  raw: RawImage,
+  spec: PreprocessSpec,
+  channels: number,
+): { tensor: Float32Array; geometry: Geometry } {
+  const geometry = planGeometry(raw.width, raw.height, spec);
+  const resized = resizeBilinearAntialiased(raw, geometry.resized[0], geometry.resized[1]);
+  return { tensor: toTensor(resized, geometry, spec, channels), geometry };
 }
 
 /**
