@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
-  Explainer,
+  ExplainSession,
   GraphView,
   createImageExplainer,
   finalizeMaps,
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
         out.layers_ms = performance.now() - t0;
       }
       t0 = performance.now();
-      const ex = await Explainer.create(runtime, decoded, {
+      const ex = await ExplainSession.create(runtime, decoded, {
         targets: [tensor],
         inputShape: [1, c, h, w],
         threads: spec.threads,

@@ -5,14 +5,14 @@
  *
  * Times: compile (load + probe + rewrite + explain-session creation), then per batch size (1 and 8; 8 is skipped when
  * the model fixes its batch dimension) the median of N interleaved runs (forward, explain, forward, explain, …) after
- * W warm-up runs of each. The forward session is the user's model as is; the explain run is Explainer.run (scores + A +
+ * W warm-up runs of each. The forward session is the user's model as is; the explain run is ExplainSession.run (scores + A +
  * dA for the layer). Prints markdown tables and the machine. See docs/benchmarks.md.
  */
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import {
-  Explainer,
+  ExplainSession,
   GraphView,
   defaultLayer,
   listLayers,
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const forwardSessionMs = performance.now() - t;
 
   t = performance.now();
-  const explainer = await Explainer.create(runtime, decoded, {
+  const explainer = await ExplainSession.create(runtime, decoded, {
     targets: [layer],
     inputShape: [fixedBatch ?? 1, channels, h, w],
     threads,

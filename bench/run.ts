@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import {
-  Explainer,
+  ExplainSession,
   GraphView,
   createImageExplainer,
   encodeNpy,
@@ -227,9 +227,9 @@ async function gradcamPart(manifest: Record<string, ModelEntry>, x8: Float32Arra
     const layersMs = performance.now() - t0;
     const lastT = resolveLayer(e.last, layers, view);
     const earlyT = resolveLayer(e.early, layers, view);
-    const create = async (tensor: string): Promise<[Explainer, number]> => {
+    const create = async (tensor: string): Promise<[ExplainSession, number]> => {
       const s = performance.now();
-      const ex = await Explainer.create(runtime, decoded, {
+      const ex = await ExplainSession.create(runtime, decoded, {
         targets: [tensor],
         inputShape: [1, C, H, W],
         threads,
@@ -295,7 +295,7 @@ async function gradcamPart(manifest: Record<string, ModelEntry>, x8: Float32Arra
       const x = x8.slice(0, n * PER);
       const feed: Record<string, RtTensor> = { [inputName]: { type: 'float32', dims: [n, C, H, W], data: x } };
       const { tw } = await predictedTargets(forward, feed, outputName, n);
-      const engine = async (ex: Explainer): Promise<Float32Array> => {
+      const engine = async (ex: ExplainSession): Promise<Float32Array> => {
         const r = await ex.run(x, tw);
         return finalizeMaps(gradCam(r.layers[0]), H, W).data;
       };

@@ -1,4 +1,7 @@
-/** Node entry point: the platform-free API plus onnxruntime-node and file loading. */
+/**
+ * Node entry point (`gcam`): the platform-free core plus onnxruntime-node, model files and sharp image decoding; the
+ * browser entry (web.ts) mirrors it.
+ */
 import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -7,8 +10,9 @@ import { decodeModel, type DecodedModel, type ExternalData } from './onnx/decode
 import { createOrtRuntime, type ExternalDataPlacer, type OrtModule } from './runtime/ort.js';
 import type { Runtime } from './runtime/types.js';
 import { InvalidModelError } from './errors.js';
-import { ImageExplainer, type ExplainOptions, type ExplainResult, type ImageSource, type Platform } from './api/explain.js';
-import { readImage, resizeImage } from './image/io-node.js';
+import { ImageExplainer, type CreateOptions } from './api/image-explainer.js';
+import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './api/options.js';
+import { readImage } from './image/io-node.js';
 
 export * from './index.js';
 
@@ -71,15 +75,23 @@ export function loadModel(source: string | Uint8Array): DecodedModel {
   return decodeModel(bytes, `Model file '${source}'`, (location) => readFileSync(resolve(dir, location)), dir);
 }
 
-export { ImageExplainer, type ExplainOptions, type ExplainResult, type ImageSource, type Prediction } from './api/explain.js';
 export { readImage, writeImage, writeFileAtomic, composeFigure, ImageReadError } from './image/io-node.js';
-export { heatmap, overlay } from './image/overlay.js';
-export { COLORMAPS, colormapLut } from './image/colormap.js';
-export { parseNpy, encodeNpy } from './io-npy.js';
 
-/** The Node platform for ImageExplainer: onnxruntime-node plus sharp image decoding and resizing. */
+/** The Node platform: onnxruntime-node plus sharp image decoding. */
 export function nodePlatform(): Platform {
-  return { runtime: nodeRuntime(), decodeImage: (s) => readImage(s), resizeImage };
+  return { runtime: nodeRuntime(), decodeImage: (s) => readImage(s) };
+}
+
+/** A model path, bytes, or a model decoded already. */
+export type NodeModelInput = string | Uint8Array | DecodedModel;
+
+/** The Node options of createImageExplainer: the core's, with the platform defaulting to Node's. */
+export type NodeCreateOptions = CreateOptions & { platform?: Platform };
+
+/** A model ready to explain images (layers listed, sessions compiled once and reused across calls). */
+export async function createImageExplainer(model: NodeModelInput, options: NodeCreateOptions = {}): Promise<ImageExplainer> {
+  const decoded = typeof model === 'string' || model instanceof Uint8Array ? loadModel(model) : model;
+  return ImageExplainer.create(options.platform ?? nodePlatform(), decoded, options);
 }
 
 /**
@@ -87,22 +99,14 @@ export function nodePlatform(): Platform {
  * (createImageExplainer) so the explain model is compiled once.
  */
 export async function explain(
-  model: string | Uint8Array | DecodedModel,
+  model: NodeModelInput,
   images: readonly ImageSource[],
-  options: ExplainOptions = {},
+  options: ExplainOptions & NodeCreateOptions = {},
 ): Promise<ExplainResult[]> {
-  const ex = await createImageExplainer(model, { size: options.size });
+  const ex = await createImageExplainer(model, options);
   try {
     return await ex.explain(images, options);
   } finally {
     await ex.release();
   }
-}
-
-export async function createImageExplainer(
-  model: string | Uint8Array | DecodedModel,
-  options: { size?: number | [number, number] } = {},
-): Promise<ImageExplainer> {
-  const decoded = typeof model === 'string' || model instanceof Uint8Array ? loadModel(model) : model;
-  return ImageExplainer.create(nodePlatform(), decoded, options);
 }

@@ -10,7 +10,7 @@ import { before, describe, it } from 'node:test';
 import { GraphView } from '../src/onnx/graph.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
 import type { DecodedModel } from '../src/onnx/decode.js';
-import { toF32 } from '../src/explainer.js';
+import { toF32 } from '../src/runtime/tensors.js';
 import { generateScene, multiHot, SHAPE_LABELS } from '../src/scenes/scene.js';
 import { renderScene } from '../src/scenes/render-node.js';
 import { meanAveragePrecision } from '../src/scenes/average-precision.js';

@@ -5,20 +5,24 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Explainer, TailRunner } from '../src/explainer.js';
+import { ExplainSession } from '../src/runtime/explain-session.js';
+import { ForwardSession } from '../src/runtime/forward-session.js';
+import { TailSession } from '../src/runtime/tail-session.js';
+import { GraphView } from '../src/onnx/graph.js';
 import { createImageExplainer, loadModel, nodeRuntime, type ImageExplainer } from '../src/node.js';
 import { methodFor, METHODS } from '../src/cam/methods/index.js';
 import { rawMaps } from '../src/cam/combine.js';
 import type { CamContext, CamOutput } from '../src/cam/method.js';
-import type { LayerValues } from '../src/cam/gradcam.js';
+import type { LayerValues } from '../src/cam/types.js';
 import { assertClose } from './helpers/compare.js';
 import { TOY1_INPUT, TOY2_INPUT, toy1, toy2 } from './helpers/toy-models.js';
 
 const SETTINGS = { scoreCamBatch: 2, ablationBatch: 2 };
 
 interface Toy {
-  explainer: Explainer;
-  tail: TailRunner;
+  explainer: ExplainSession;
+  forward: ForwardSession;
+  tail: TailSession;
   layer: LayerValues;
   x: Float32Array;
   scores: Float32Array;
@@ -27,14 +31,23 @@ interface Toy {
 async function loadToy(bytes: Uint8Array, input: number[], cls: number): Promise<Toy> {
   const decoded = loadModel(bytes);
   const runtime = nodeRuntime();
-  const explainer = await Explainer.create(runtime, decoded, { targets: ['A'], inputShape: [1, 1, 4, 4] });
-  const tail = await TailRunner.create(runtime, decoded, { target: 'A', inputShape: [1, 1, 4, 4] });
+  const explainer = await ExplainSession.create(runtime, decoded, { targets: ['A'], inputShape: [1, 1, 4, 4] });
+  const view = new GraphView(decoded.proto);
+  const forward = await ForwardSession.create(runtime, decoded, view, { inputShape: [1, 1, 4, 4] });
+  const tail = await TailSession.create(runtime, decoded, view, { target: 'A', inputShape: [1, 1, 4, 4] });
   const x = Float32Array.from(input);
   const tw = new Float32Array(explainer.model.numClasses);
   tw[cls] = 1;
   const run = await explainer.run(x, tw);
   const l = run.layers[0];
-  return { explainer, tail, layer: { dims: l.dims, activation: l.activation, gradient: l.gradient }, x, scores: run.scores };
+  return {
+    explainer,
+    forward,
+    tail,
+    layer: { dims: l.dims, activation: l.activation, gradient: l.gradient },
+    x,
+    scores: run.scores,
+  };
 }
 
 function context(t: Toy, cls: number): CamContext {
@@ -44,7 +57,7 @@ function context(t: Toy, cls: number): CamContext {
     inputDims: [1, 1, 4, 4],
     classes: [cls],
     scores: Float32Array.of(t.scores[cls]),
-    forward: (inputs) => t.explainer.scores(inputs),
+    forward: (inputs) => t.forward.scores(inputs),
     tail: (acts, row) => t.tail.scores(acts, t.x.subarray(row * 16, (row + 1) * 16)),
     settings: SETTINGS,
   };
@@ -67,6 +80,7 @@ describe('toy-vectors.md, Toy2 (gradients vary across positions), target class 0
   after(async () => {
     await t?.explainer.release();
     await t?.tail.release();
+    await t?.forward.release();
   });
 
   it('A, G and the logits are those of the reference', () => {
@@ -170,6 +184,7 @@ describe('toy-vectors.md, Toy2 (gradients vary across positions), target class 0
     } finally {
       await big.explainer.release();
       await big.tail.release();
+      await big.forward.release();
     }
   });
 });
@@ -187,6 +202,7 @@ describe('toy-vectors.md, Toy1 (Captum one-conv model), final maps through the l
     } finally {
       await t.explainer.release();
       await t.tail.release();
+      await t.forward.release();
     }
     const [r] = await ex.explain([tensor(TOY1_INPUT)], { layers: ['A'], classes: [0], preprocess: 'none' });
     assertClose(
@@ -262,7 +278,7 @@ describe('guided backpropagation on Toy2: differs from the vanilla gradient exac
     const tw = Float32Array.of(1, 0, 0);
     const grads: Record<string, { dA: Float32Array; dx: Float32Array }> = {};
     for (const rules of ['standard', 'guided'] as const) {
-      const ex = await Explainer.create(runtime, decoded, { targets: ['A', 'x'], inputShape: [1, 1, 4, 4], rules });
+      const ex = await ExplainSession.create(runtime, decoded, { targets: ['A', 'x'], inputShape: [1, 1, 4, 4], rules });
       const run = await ex.run(x, tw);
       grads[rules] = { dA: run.layers[0].gradient, dx: run.layers[1].gradient };
       await ex.release();

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { InvalidInputError, InvalidOptionError, encodeNpy, parseNpy, resizeBilinear } from '../src/node.js';
+import { InvalidInputError, InvalidOptionError, encodeNpy, normalizeMinMax, parseNpy, resizeBilinear } from '../src/node.js';
 import { cliMessage } from '../src/cli/errors.js';
 import { METHOD_NAMES } from '../src/cam/methods/index.js';
 import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
@@ -609,13 +609,13 @@ describe('gcam explain --method and the smoothing/aggregation flags (resnet fixt
     return readNpy(cam);
   }
 
-  it('--method ablationcam and --method layercam at layer2: the reference layer maps, upsampled half-pixel', async () => {
+  it('--method ablationcam and --method layercam at layer2: the reference layer maps, upsampled half-pixel, min-max again', async () => {
     const deep = ref.layers.find((l) => l.module === 'layer2')!;
     const [, , lh, lw] = deep.dims;
     for (const method of ['ablationcam', 'layercam']) {
       const maps = await camFor('--method', method, '--layer', 'layer2');
       const layerMap = deep.layerMaps[method].slice(n * lh * lw, (n + 1) * lh * lw);
-      const expected = resizeBilinear({ data: Float32Array.from(layerMap), dims: [1, lh, lw] }, h, w).data;
+      const expected = normalizeMinMax(resizeBilinear({ data: Float32Array.from(layerMap), dims: [1, lh, lw] }, h, w)).data;
       assertClose(maps.data, expected, 1e-4, `cli ${method}`);
     }
   });

@@ -16,8 +16,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it, type TestContext } from 'node:test';
 import { gradCam } from '../src/cam/gradcam.js';
-import { finalizeMaps } from '../src/cam/postprocess.js';
-import { Explainer, type ExplainRun } from '../src/explainer.js';
+import { finalizeMaps, resizeBilinear } from '../src/cam/postprocess.js';
+import { ExplainSession, type ExplainRun } from '../src/runtime/explain-session.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
 import type { DecodedModel } from '../src/onnx/decode.js';
 
@@ -83,7 +83,22 @@ function checkLayer(t: TestContext, fx: Fixture, run: ExplainRun, layer: Fixture
   const final = finalizeMaps(raw, h, w);
   assert.deepEqual(final.constant, [false, false], `${what}: no constant maps`);
   checkRel(t, final.data, layer.finalCam, TOL, `${what}: Grad-CAM final map`);
+  // The fixture follows pytorch-grad-cam's order (min-max, upsample, min-max again): every map spans [0, 1]. Where a
+  // layer's extreme falls between output pixel centres, the convention that stops after the upsample is far off.
+  const per = h * w;
+  for (let n = 0; n < 2; n++) {
+    const m = layer.finalCam.slice(n * per, (n + 1) * per);
+    assert.equal(Math.min(...m), 0, `${what}: reference map ${n} starts at 0`);
+    assert.equal(Math.max(...m), 1, `${what}: reference map ${n} peaks at 1`);
+  }
+  const upsampledOnly = resizeBilinear(final.layer, h, w).data;
+  const { err } = relError(upsampledOnly, layer.finalCam);
+  t.diagnostic(`${what}: the upsample-only convention is off by ${err.toExponential(2)}`);
+  upsampleOnlyErrors.push(err);
 }
+
+/** How far the upsample-only convention is from each reference final map checked (see checkLayer). */
+const upsampleOnlyErrors: number[] = [];
 
 for (const fx of FIXTURES) {
   describe(`${fx.model}-like CNN vs torch float64 autograd`, () => {
@@ -94,7 +109,7 @@ for (const fx of FIXTURES) {
     const weights = oneHot(fx.targets, fx.numClasses);
 
     async function explain(targets: string[], batch = input, tw = weights): Promise<ExplainRun> {
-      const explainer = await Explainer.create(nodeRuntime(), model(), { targets, inputShape: fx.inputShape });
+      const explainer = await ExplainSession.create(nodeRuntime(), model(), { targets, inputShape: fx.inputShape });
       try {
         assert.equal(explainer.model.numClasses, fx.numClasses);
         return await explainer.run(batch, tw);
@@ -175,3 +190,11 @@ for (const fx of FIXTURES) {
     });
   });
 }
+
+describe('the final-map references', () => {
+  it("tell pytorch-grad-cam's order from the convention that stops after the upsample", () => {
+    assert.ok(upsampleOnlyErrors.length > 0, 'no final map was checked');
+    const worst = Math.max(...upsampleOnlyErrors);
+    assert.ok(worst > 100 * TOL, `the upsample-only convention is at most ${worst} off: the references cannot tell it apart`);
+  });
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import {
-  Explainer,
+  ExplainSession,
   InvalidInputError,
   InvalidModelError,
   LayerNotFoundError,
@@ -131,7 +131,7 @@ describe('engine errors', () => {
   });
 
   it('targetWeights of the wrong shape → InvalidInputError', async () => {
-    const explainer = await Explainer.create(runtime, decodeModel(branchyModel()), { targets: ['a'], inputShape: [1, 2, 4, 4] });
+    const explainer = await ExplainSession.create(runtime, decodeModel(branchyModel()), { targets: ['a'], inputShape: [1, 2, 4, 4] });
     try {
       const x = new Float32Array(2 * 2 * 4 * 4).fill(1);
       await assert.rejects(

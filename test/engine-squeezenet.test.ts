@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Explainer, toF32 } from '../src/explainer.js';
+import { ExplainSession } from '../src/runtime/explain-session.js';
+import { toF32 } from '../src/runtime/tensors.js';
 import { GraphView } from '../src/onnx/graph.js';
 import { float32ArrayToFloat16 } from '../src/onnx/tensor.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
@@ -55,7 +56,7 @@ for (const [label, rel, fp16, tol] of [
         const path = sharedPath(rel)!;
         const x = pattern();
         const plain = await plainOutput(path, x, fp16);
-        const explainer = await Explainer.create(runtime, loadModel(path), {
+        const explainer = await ExplainSession.create(runtime, loadModel(path), {
           targets: ['fire9/concat_1', 'conv10_2'],
           inputShape: [1, 3, 224, 224],
         });

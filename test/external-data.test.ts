@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Explainer, InvalidModelError } from '../src/index.js';
+import { ExplainSession, InvalidModelError } from '../src/index.js';
 import { ModelProtoType } from '../src/onnx/schema.js';
 import type { ModelProto } from '../src/onnx/types.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
@@ -49,7 +49,7 @@ describe('external data', () => {
     try {
       const decoded = loadModel(writeExternalModel(dir));
       assert.deepEqual(decoded.externalTensors, ['w']);
-      const ex = await Explainer.create(nodeRuntime(), decoded, { targets: ['a'], inputShape: [1, 1, 3, 3] });
+      const ex = await ExplainSession.create(nodeRuntime(), decoded, { targets: ['a'], inputShape: [1, 1, 3, 3] });
       const x = Float32Array.from([1, -1, 2, 0, 3, -2, 1, 1, -1]);
       const run = await ex.run(x, Float32Array.from([1, 0]));
       // a0 = 2x, a1 = −3x; y0 = mean(relu(2x)) → dy0/da0 = [x > 0]/9, da1 = 0.

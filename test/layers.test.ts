@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { GraphView, LayerNotFoundError } from '../src/index.js';
 import { defaultInputShape, defaultLayer, listLayers, modulePath, resolveLayer, torchScope } from '../src/layers.js';
-import { Explainer } from '../src/explainer.js';
+import { ExplainSession } from '../src/runtime/explain-session.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
 import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
 
@@ -42,12 +42,12 @@ describe('layers', () => {
     const layers = await listLayers(counting, decoded, { view, inputShape });
     assert.equal(created.length, 1, 'the layer list probes once');
     for (const layer of [defaultLayer(layers), layers[0]]) {
-      const ex = await Explainer.create(counting, decoded, { targets: [layer.tensor], inputShape });
+      const ex = await ExplainSession.create(counting, decoded, { targets: [layer.tensor], inputShape });
       await ex.release();
     }
     assert.equal(created.length, 3, 'each compile creates its explain session only, no probe session');
     // Another input shape (here the batch) is measured anew.
-    const ex = await Explainer.create(counting, decoded, { targets: [layers[0].tensor], inputShape: [2, 3, 64, 64] });
+    const ex = await ExplainSession.create(counting, decoded, { targets: [layers[0].tensor], inputShape: [2, 3, 64, 64] });
     await ex.release();
     assert.equal(created.length, 5);
   });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { Explainer } from '../src/explainer.js';
+import { ExplainSession } from '../src/runtime/explain-session.js';
 import { UnsupportedOpError, compileExplainModel, decodeModel } from '../src/index.js';
 import { createImageExplainer, loadModel, nodeRuntime, type ImageExplainer } from '../src/node.js';
 import { AttrType, ModelProtoType } from '../src/onnx/schema.js';
@@ -108,8 +108,8 @@ describe('MaxPool gradient at the model opset (below 16)', () => {
     // Half-integer input values: exact ties after the ReLUs (zeros) and plenty of overlapping windows.
     const x = Float32Array.from(values(2 * 3 * 13 * 13, 3), (v) => Math.round(v * 4) / 2);
     const tw = Float32Array.from(values(12, 4));
-    const low = await Explainer.create(runtime, decodeModel(smallCnn(7)), { targets, inputShape: shape });
-    const high = await Explainer.create(runtime, decodeModel(atOpset16(smallCnn(7))), { targets, inputShape: shape });
+    const low = await ExplainSession.create(runtime, decodeModel(smallCnn(7)), { targets, inputShape: shape });
+    const high = await ExplainSession.create(runtime, decodeModel(atOpset16(smallCnn(7))), { targets, inputShape: shape });
     try {
       assert.equal(low.model.opset, 7, 'no opset raise');
       assert.ok(!opTypes(low.model.bytes).has('ScatterElements'), 'opset 7 has no ScatterElements with reduction');
@@ -162,8 +162,8 @@ describe('MaxPool gradient at the model opset (below 16)', () => {
 describe('SqueezeNet 1.1 (opset 7, Dropout with ratio) through its three MaxPools', needsShared(SQUEEZENET), () => {
   const targets = ['data_0', 'conv1_2', 'fire2/concat_1'];
   const shape = [1, 3, 224, 224];
-  let low: Explainer;
-  let high: Explainer;
+  let low: ExplainSession;
+  let high: ExplainSession;
   let x: Float32Array;
   const tw = new Float32Array(1000);
   before(async () => {
@@ -173,8 +173,8 @@ describe('SqueezeNet 1.1 (opset 7, Dropout with ratio) through its three MaxPool
     x = chelsea
       ? await caffeTensor(chelsea)
       : Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => 127.5 + 127.5 * Math.sin(i / 97) * Math.cos(i / 301));
-    low = await Explainer.create(runtime, loadModel(path), { targets, inputShape: shape });
-    high = await Explainer.create(runtime, decodeModel(atOpset16(new Uint8Array(readFileSync(path)))), {
+    low = await ExplainSession.create(runtime, loadModel(path), { targets, inputShape: shape });
+    high = await ExplainSession.create(runtime, decodeModel(atOpset16(new Uint8Array(readFileSync(path)))), {
       targets,
       inputShape: shape,
     });
@@ -187,7 +187,7 @@ describe('SqueezeNet 1.1 (opset 7, Dropout with ratio) through its three MaxPool
   it('explains the input and early layers at opset 7, equal to the opset-16 copy (Indices + ScatterElements)', async () => {
     assert.equal(low.model.opset, 7);
     assert.equal(high.model.opset, 16);
-    const probe = await low.activations(x);
+    const probe = await low.run(x, new Float32Array(tw.length));
     const top = probe.scores.indexOf(Math.max(...probe.scores));
     tw.fill(0);
     tw[top] = 1;
@@ -213,7 +213,7 @@ describe('SqueezeNet 1.1 (opset 7, Dropout with ratio) through its three MaxPool
   });
 
   it('input gradient matches central finite differences of the logit on its largest pixels', async () => {
-    const probe = await low.activations(x);
+    const probe = await low.run(x, new Float32Array(tw.length));
     const top = probe.scores.indexOf(Math.max(...probe.scores));
     tw.fill(0);
     tw[top] = 1;
@@ -230,7 +230,7 @@ describe('SqueezeNet 1.1 (opset 7, Dropout with ratio) through its three MaxPool
       plus[p] += h;
       const minus = x.slice();
       minus[p] -= h;
-      const fd = ((await low.activations(plus)).scores[top] - (await low.activations(minus)).scores[top]) / (2 * h);
+      const fd = ((await low.run(plus, tw)).scores[top] - (await low.run(minus, tw)).scores[top]) / (2 * h);
       assert.ok(Math.abs(fd - g[p]) <= 0.05 * Math.abs(g[p]), `pixel ${p}: gradient ${g[p]}, finite difference ${fd}`);
     }
   });
@@ -239,10 +239,10 @@ describe('SqueezeNet 1.1 (opset 7, Dropout with ratio) through its three MaxPool
     'the float16 model takes the same path: its input gradient follows the float32 one',
     needsShared(SQUEEZENET_FP16),
     async () => {
-      const half = await Explainer.create(runtime, loadModel(sharedPath(SQUEEZENET_FP16)!), { targets, inputShape: shape });
+      const half = await ExplainSession.create(runtime, loadModel(sharedPath(SQUEEZENET_FP16)!), { targets, inputShape: shape });
       try {
         assert.equal(half.model.opset, 7);
-        const probe = await low.activations(x);
+        const probe = await low.run(x, new Float32Array(tw.length));
         const top = probe.scores.indexOf(Math.max(...probe.scores));
         tw.fill(0);
         tw[top] = 1;

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import * as ortWeb from 'onnxruntime-web';
-import { compileExplainModel, Explainer, type RtTensor, type Runtime } from '../src/index.js';
+import { compileExplainModel, ExplainSession, type RtTensor, type Runtime } from '../src/index.js';
 import { loadModel as loadModelNode, nodeRuntime } from '../src/node.js';
 import { loadModel as loadModelWeb, webRuntime } from '../src/web.js';
 
@@ -93,8 +93,8 @@ describe('onnxruntime-web (wasm, under Node)', () => {
     // Bytes as a Node Buffer: loadModel must hand onnxruntime-web a plain Uint8Array view.
     const decoded = await loadModelWeb(readFileSync(MODEL));
     const options = { targets: [LAYER], inputShape: SHAPE };
-    const web = await Explainer.create(webRuntime(), decoded, options);
-    const node = await Explainer.create(nodeRuntime(), loadModelNode(MODEL), options);
+    const web = await ExplainSession.create(webRuntime(), decoded, options);
+    const node = await ExplainSession.create(nodeRuntime(), loadModelNode(MODEL), options);
     try {
       assert.deepEqual(web.model.bytes, node.model.bytes, 'explain model bytes differ between runtimes');
       const tw = new Float32Array(web.model.numClasses);

@@ -127,3 +127,11 @@ def normalise(raw, relu=True):
 
 def upsample(maps, size):
     return F.interpolate(maps[:, None], size=size, mode='bilinear', align_corners=False)[:, 0]
+
+
+def final_map(raw, size, relu=True):
+    """pytorch-grad-cam's order: ReLU, per-map min-max at the layer, half-pixel bilinear upsample, min-max again (so
+    every final map spans exactly [0, 1]; the upsample alone leaves peaks below 1)."""
+    norm, varied = min_max(upsample(normalise(raw, relu), size))
+    assert varied, 'constant map in a fixture'
+    return norm

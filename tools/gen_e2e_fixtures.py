@@ -245,9 +245,9 @@ def verify_with_onnxruntime(onnx_path, x32, expected):
 
 
 def grad_cam_torch(a, da, size):
-    """Raw Grad-CAM map and the final one (ReLU, min-max, half-pixel bilinear to the input size)."""
+    """Raw Grad-CAM map and the final one (ReLU, min-max, half-pixel bilinear to the input size, min-max again)."""
     raw = ref.gradcam(a, da)
-    return raw, ref.upsample(ref.normalise(raw), size)
+    return raw, ref.final_map(raw, size)
 
 
 # ---------------------------------------------------------------- generation

@@ -134,7 +134,7 @@ def generate(index):
         maps['scorecam'] = flat(ref.normalise(ref.weighted_sum(w, a)))
         w = ref.ablation_weights(a, lambda i, k: ablated(model, modules[lid], x, i, a.shape[1])[k], logits, targets)
         maps['ablationcam'] = flat(ref.normalise(ref.weighted_sum(w, a)))
-        final_gradcam[lid] = ref.upsample(ref.normalise(ref.gradcam(a, g)), size)
+        final_gradcam[lid] = ref.final_map(ref.gradcam(a, g), size)
         guided_gc = ref.max_abs_channels(dx_guided) * final_gradcam[lid]
         out_layers.append({
             'id': lid,
@@ -155,9 +155,10 @@ def generate(index):
     for flip, factor in AUGMENTATIONS:
         xa = (torch.flip(x, dims=[3]) if flip else x) * factor
         _, v, _ = run(model, layers, xa, targets)
-        m = ref.upsample(ref.normalise(ref.gradcam(*v[deep_id])), size)
+        m = ref.final_map(ref.gradcam(*v[deep_id]), size)
         augmented.append(torch.flip(m, dims=[2]) if flip else m)
-    aug = ref.normalise(torch.stack(augmented).mean(dim=0))
+    # pytorch-grad-cam's aug-smooth: the mean of the augmented final maps, not normalised again.
+    aug = torch.stack(augmented).mean(dim=0)
     combined = ref.normalise(torch.stack([final_gradcam[lid] for lid, _ in layers]).mean(dim=0))
 
     fixture = {

@@ -194,7 +194,8 @@ def grad_cam(a, da, size):
     """Raw and final Grad-CAM maps, and whether every map varies (a constant one rejects the image batch)."""
     raw = ref.gradcam(a, da)
     norm, ok = ref.min_max(F.relu(raw))
-    return raw, ref.upsample(norm, (size, size)), ok
+    final, final_ok = ref.min_max(ref.upsample(norm, (size, size)))
+    return raw, final, ok and final_ok
 
 
 def run_reference(model, arch, x, dtype, perturb=None):

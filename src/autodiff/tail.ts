@@ -5,7 +5,7 @@
  * graph input, so the user's nodes and weights stay untouched; the duplicates refer to the same initializers.
  * The duplicates may read upstream tensors (e.g. a residual branch that bypasses the layer): then the image input is
  * needed (`needsImage`). onnxruntime runs every node of the session whatever is fetched, the user's own forward pass
- * included, so a tail that does not need the image is fed an empty image batch (explainer.ts, TailRunner).
+ * included, so a tail that does not need the image is fed an empty image batch (runtime/tail-session.ts).
  */
 import { appendToModel } from '../onnx/append.js';
 import { GraphBuilder } from '../onnx/builder.js';
@@ -43,8 +43,12 @@ export interface TailModel {
   needsImage: boolean;
 }
 
-export async function compileTailModel(runtime: Runtime, model: DecodedModel, options: TailOptions): Promise<TailModel> {
-  const view = new GraphView(model.proto);
+export async function compileTailModel(
+  runtime: Runtime,
+  model: DecodedModel,
+  options: TailOptions,
+  view = new GraphView(model.proto),
+): Promise<TailModel> {
   const image = imageInput(view);
   const outputName = outputOf(view, options.output);
   const { scoreTensor, outputActivation } = scoreTensorOf(view, outputName, options.useProbabilities);

@@ -1,6 +1,7 @@
 /** Small reductions over the spatial positions of [N, C, ...spatial] tensors, shared by the CAM methods (float64 sums). */
 import { InvalidInputError } from '../errors.js';
-import { layerLayout, type LayerValues } from './gradcam.js';
+import { layerLayout } from './gradcam.js';
+import type { LayerValues } from './types.js';
 
 /** Σ_p f(x[n,c,p], y[n,c,p]) for every (n, c): returns [N, C]. `y` defaults to x. */
 export function channelSums(

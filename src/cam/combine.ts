@@ -4,7 +4,8 @@
  * principal component of the same per-channel maps (w_c·A_c for weight methods).
  */
 import { InvalidInputError } from '../errors.js';
-import { layerLayout, weightedChannelSum, type CamMaps, type LayerValues } from './gradcam.js';
+import { layerLayout, weightedChannelSum } from './gradcam.js';
+import type { CamMaps, LayerValues } from './types.js';
 import type { CamOutput } from './method.js';
 import { firstComponentProjection } from './projection.js';
 

@@ -7,20 +7,7 @@
  * The ReLU, normalisation and upsampling are in postprocess.ts. Sums are accumulated in float64.
  */
 import { InvalidInputError } from '../errors.js';
-
-/** One target layer's values: A and dA with the same dims [N, C, ...spatial] (LayerResult fits). */
-export interface LayerValues {
-  dims: readonly number[];
-  activation: Float32Array;
-  gradient: Float32Array;
-}
-
-export interface CamMaps {
-  /** [N, ...spatial], row-major: one map per image. */
-  data: Float32Array;
-  /** [N, ...spatial] */
-  dims: number[];
-}
+import type { CamMaps, LayerValues } from './types.js';
 
 export interface GradCamResult extends CamMaps {
   /** [N, C]: the channel weights w[n,c]. */

@@ -7,7 +7,7 @@
  *  - 'input'          a map at the model input's resolution [N, H, W]                (gradient methods on the input)
  * Weights and contributions can also be projected (the 'eigen-smooth' option): K = w·A for weight methods.
  */
-import type { LayerValues } from './gradcam.js';
+import type { LayerValues } from './types.js';
 
 export type MethodName =
   | 'gradcam'

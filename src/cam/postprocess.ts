@@ -2,10 +2,10 @@
  * Post-processing shared by the CAM methods, platform-free, on Float32Arrays of maps [N, h, w]:
  * ReLU, per-image min-max normalisation to [0, 1], and bilinear resizing with half-pixel centres
  * (the convention of OpenCV INTER_LINEAR and of torch F.interpolate(mode='bilinear', align_corners=False)).
- * The usual final map is finalizeMaps(raw, H, W): ReLU, normalise at the layer's resolution, then upsample.
+ * The final map is finalizeMaps(raw, H, W): ReLU, normalise at the layer's resolution, upsample, normalise again.
  */
 import { InvalidInputError } from '../errors.js';
-import type { CamMaps } from './gradcam.js';
+import type { CamMaps } from './types.js';
 
 export interface NormalizedMaps extends CamMaps {
   /** Per image: true when the map was constant (max − min too small to normalise); its map is then all zeros. */
@@ -130,10 +130,23 @@ export function resizeBilinear(maps: CamMaps, outH: number, outW: number, alignC
   return { data, dims: [n, outH, outW] };
 }
 
-/** The usual final map: ReLU, per-image min-max at the layer's resolution, then half-pixel bilinear to outH×outW. */
-export function finalizeMaps(raw: CamMaps, outH: number, outW: number, eps = CONSTANT_MAP_EPS): NormalizedMaps {
-  const normalized = normalizeMinMax(relu(raw), eps);
-  return { ...resizeBilinear(normalized, outH, outW), constant: normalized.constant };
+export interface FinalMaps extends NormalizedMaps {
+  /** The same maps at the layer's resolution: after ReLU (unless signed) and normalisation, before upsampling. */
+  layer: NormalizedMaps;
+}
+
+/**
+ * The final maps, in pytorch-grad-cam's order: ReLU (unless signed), per-image normalisation at the layer's resolution,
+ * half-pixel bilinear upsample to outH×outW, then normalisation again, so every non-constant final map spans exactly
+ * [0, 1] ([-1, 1] by max |value| when signed); the upsample alone would leave peaks below 1 wherever the layer's
+ * extreme falls between output pixel centres. constant[n]: the map had no signal at the layer (or after upsampling).
+ */
+export function finalizeMaps(raw: CamMaps, outH: number, outW: number, applyRelu = true): FinalMaps {
+  const layer = normalizeMaps(raw, applyRelu);
+  const [, h, w] = layer.dims;
+  const upsampled = h === outH && w === outW ? layer : resizeBilinear(layer, outH, outW);
+  const final = normalizeMaps(upsampled, applyRelu);
+  return { ...final, constant: final.constant.map((c, i) => c || layer.constant[i]), layer };
 }
 
 function batchLayout(maps: CamMaps): { n: number; per: number } {
@@ -173,13 +186,21 @@ export function normalizeMaps(maps: CamMaps, applyRelu: boolean): NormalizedMaps
 }
 
 /**
- * Average of already normalised maps of one image (several layers, or augmented copies), normalised again: the
- * multi-layer aggregation of the Python libraries (per-layer maps in [0, 1] averaged, then min-max).
+ * The per-image mean of several sets of final maps [N, ...] (several layers, or augmented copies). `normalise`: the
+ * mean normalised again ('relu': min-max, 'signed': by max |value|), as multi-layer aggregation does; false: the mean
+ * as it is, as pytorch-grad-cam's aug-smooth returns it. constant[n]: image n's mean has no signal.
  */
-export function averageMaps(maps: readonly Float32Array[], applyRelu: boolean): { data: Float32Array; constant: boolean } {
-  const len = maps[0].length;
-  const sum = new Float32Array(len);
-  for (const m of maps) for (let i = 0; i < len; i++) sum[i] += m[i] / maps.length;
-  const n = normalizeMaps({ data: sum, dims: [1, len] }, applyRelu);
-  return { data: n.data, constant: n.constant[0] };
+export function averageMaps(sets: readonly CamMaps[], normalise: 'relu' | 'signed' | false): NormalizedMaps {
+  const { n, per } = batchLayout(sets[0]);
+  const sum = new Float32Array(n * per);
+  for (const m of sets) {
+    checkLength(m);
+    if (m.data.length !== sum.length)
+      throw new InvalidInputError(`Maps to average differ in size: [${m.dims.join(', ')}] vs [${sets[0].dims.join(', ')}].`);
+    for (let i = 0; i < sum.length; i++) sum[i] += m.data[i] / sets.length;
+  }
+  const mean = { data: sum, dims: [...sets[0].dims] };
+  if (normalise) return normalizeMaps(mean, normalise === 'relu');
+  const constant = Array.from({ length: n }, (_, i) => sum.subarray(i * per, (i + 1) * per).every((v) => v === 0));
+  return { ...mean, constant };
 }

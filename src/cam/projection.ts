@@ -8,7 +8,8 @@
  * with the uncentred channel sum Σ_c X (the plain activation map), and failing that, so its largest |value| is positive.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { layerLayout, type CamMaps } from './gradcam.js';
+import { layerLayout } from './gradcam.js';
+import type { CamMaps } from './types.js';
 
 export function firstComponentProjection(data: Float32Array, dims: readonly number[]): CamMaps {
   const { n, c, positions, spatial } = layerLayout(dims);

@@ -17,7 +17,7 @@
  * ignore the dropped tokens' gradients.
  */
 import { InvalidInputError } from '../errors.js';
-import type { LayerValues } from './gradcam.js';
+import type { LayerValues } from './types.js';
 
 /** How many leading non-patch tokens a grid search tries (class + distillation token + a few registers). */
 export const MAX_PREFIX_TOKENS = 8;

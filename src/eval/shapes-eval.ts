@@ -6,7 +6,7 @@ import { builtinModel } from '../builtin.js';
 import { createImageExplainer } from '../node.js';
 import { renderScene } from '../scenes/render-node.js';
 import { twoShapeScene } from './two-shapes.js';
-import type { ExplainOptions } from '../api/explain.js';
+import type { ExplainOptions } from '../api/options.js';
 import { inBox, peakOf } from './pointing-game.js';
 
 /** Scene seeds of the pointing game: far from the training/validation/test ranges of tools/train_shapes.py. */

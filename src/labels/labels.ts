@@ -1,6 +1,6 @@
 /** Class labels: built-in ImageNet names for 1000-class models, or a user file; class lookup by index or label text. */
 import { IMAGENET_LABELS } from './imagenet.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, InvalidOptionError } from '../errors.js';
 
 /** Parses a labels file: a JSON array, a JSON object {"0": "name", …}, or one label per line. */
 export function parseLabels(text: string, what = 'labels file'): string[] {
@@ -29,7 +29,7 @@ export function parseLabels(text: string, what = 'labels file'): string[] {
 export function labelsFor(numClasses: number, given?: readonly string[]): readonly string[] | undefined {
   if (given) {
     if (given.length !== numClasses)
-      throw new InvalidInputError(`The labels list has ${given.length} entries but the model has ${numClasses} classes.`);
+      throw new InvalidOptionError('labels', `has ${given.length} entries but the model has ${numClasses} classes.`);
     return given;
   }
   return numClasses === 1000 ? IMAGENET_LABELS : undefined;
@@ -47,7 +47,9 @@ export function resolveClass(spec: number | string, numClasses: number, labels?:
   }
   const q = String(spec).trim().toLowerCase();
   if (!labels)
-    throw new InvalidInputError(`Class '${spec}' is not an index and the model has no labels; pass --labels or an index.`);
+    throw new InvalidInputError(
+      `Class '${spec}' is not an index and the model has no labels; give the model's labels (the labels option) or an index.`,
+    );
   const exact = labels.flatMap((l, i) => (l.toLowerCase() === q ? [i] : []));
   if (exact.length === 1) return exact[0];
   const partial = labels.flatMap((l, i) => (l.toLowerCase().includes(q) ? [i] : []));

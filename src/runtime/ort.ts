@@ -16,7 +16,6 @@ interface OrtTensor {
   type: string;
   dims: readonly number[];
   data: unknown;
-  dispose?(): void;
 }
 interface OrtSession {
   inputNames: readonly string[];

@@ -3,6 +3,7 @@
  * with free height/width, and a Caffe-style tensor of a photo computed here (not with gcam's preprocessing).
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { ModelProtoType } from '../../src/onnx/schema.js';
@@ -87,16 +88,16 @@ export function withFreeSpatialDims(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * The Caffe-style input of a photo, written out here rather than with gcam's preprocessing: stretched to size×size
- * with sharp's linear kernel (the resize gcam documents), then B, G, R planes of 0–255 values, no mean or scaling.
+ * The Caffe-style input of a shared photo, from PIL rather than gcam's preprocessing: PIL's resize((size, size),
+ * BILINEAR) of it as tools/gen_preprocess_fixtures.py stored it (test/fixtures/preprocess/<stem>.caffe.webp, lossless),
+ * then B, G, R planes of 0–255 values, no mean or scaling.
  */
-export async function caffeTensor(path: string, size = 224): Promise<Float32Array> {
-  const { data, info } = await sharp(path)
-    .removeAlpha()
-    .resize(size, size, { fit: 'fill', kernel: 'linear' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`expected an RGB photo, got ${info.channels} channels`);
+export async function caffeTensor(photo: string): Promise<Float32Array> {
+  const stem = basename(photo).replace(/\.[^.]+$/, '');
+  const fixture = fileURLToPath(new URL(`../fixtures/preprocess/${stem}.caffe.webp`, import.meta.url));
+  const { data, info } = await sharp(fixture).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const size = info.width;
+  if (info.channels !== 3 || info.height !== size) throw new Error(`${fixture}: expected a square RGB image`);
   const out = new Float32Array(3 * size * size);
   for (let p = 0; p < size * size; p++) for (let c = 0; c < 3; c++) out[c * size * size + p] = data[p * 3 + (2 - c)];
   return out;

@@ -1,7 +1,7 @@
 /**
  * The torchvision zoo against PyTorch (tools/gen_zoo.py: 14 architectures, random weights, exported at opsets 13 and
  * 17, references in float64 autograd). For every architecture and opset:
- * - library, low level (Explainer + toSpatialLayer + gradCam + finalizeMaps): the final Grad-CAM map at the usual
+ * - library, low level (ExplainSession + toSpatialLayer + gradCam + finalizeMaps): the final Grad-CAM map at the usual
  *   layer, an early layer and (where it is another module) gcam's default layer within TOL of torch's, for a batch of
  *   2 images with per-image targets; the explain model's scores equal to a plain onnxruntime run of the model and to
  *   torch's logits, with the same predicted classes;
@@ -24,7 +24,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { gradCam } from '../../src/cam/gradcam.js';
 import { finalizeMaps } from '../../src/cam/postprocess.js';
 import { toSpatialLayer } from '../../src/cam/tokens.js';
-import { Explainer } from '../../src/explainer.js';
+import { ExplainSession } from '../../src/runtime/explain-session.js';
 import { defaultLayer, listLayers } from '../../src/layers.js';
 import { GraphView, createImageExplainer, loadModel, nodeRuntime, parseNpy } from '../../src/node.js';
 import type { DecodedModel } from '../../src/onnx/decode.js';
@@ -82,10 +82,10 @@ for (const fx of zoo) {
       const input = zooInput(fx);
       const base = { arch: fx.name, opset: Number(opset) };
 
-      it(`library (Explainer): ${fx.layers.map((l) => `${l.role} '${l.module}'`).join(', ')} vs torch; scores vs torch and plain onnxruntime`, async (t) => {
+      it(`library (ExplainSession): ${fx.layers.map((l) => `${l.role} '${l.module}'`).join(', ')} vs torch; scores vs torch and plain onnxruntime`, async (t) => {
         const runtime = nodeRuntime();
         const targets = fx.layers.map((l) => on.tensors[l.role]);
-        const ex = await Explainer.create(runtime, model(), { targets, inputShape: fx.inputShape });
+        const ex = await ExplainSession.create(runtime, model(), { targets, inputShape: fx.inputShape });
         let scores: Float32Array;
         try {
           assert.equal(ex.model.numClasses, fx.numClasses);
@@ -135,13 +135,16 @@ for (const fx of zoo) {
         assert.ok(diff <= PLAIN_TOL * maxAbsOf(optimised), `scores differ from the plain run by ${diff}`);
         assert.deepEqual(argmaxRows(optimised, fx.numClasses), fx.targets, 'plain run: predicted classes = torch');
         // Bit for bit without graph optimisations (the rewrite itself changes no forward arithmetic).
-        const unopt = await Explainer.create(runtime, model(), {
+        const unopt = await ExplainSession.create(runtime, model(), {
           targets: [on.tensors.usual],
           inputShape: fx.inputShape,
           optimization: 'disabled',
         });
         try {
-          const exact = maxAbsDiff(await unopt.scores(input), await plain('disabled'));
+          const exact = maxAbsDiff(
+            (await unopt.run(input, new Float32Array(unopt.model.numClasses * fx.inputShape[0]))).scores,
+            await plain('disabled'),
+          );
           record({ ...base, what: 'scores vs plain onnxruntime, optimisations off', err: exact });
           assert.equal(exact, 0, 'with optimisations off, explain-model scores equal the plain run bit for bit');
         } finally {

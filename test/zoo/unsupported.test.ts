@@ -10,7 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UnsupportedOpError } from '../../src/errors.js';
-import { Explainer } from '../../src/explainer.js';
+import { ExplainSession } from '../../src/runtime/explain-session.js';
 import { listLayers, resolveLayer } from '../../src/layers.js';
 import { GraphView, encodeNpy, loadModel, nodeRuntime } from '../../src/node.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -28,7 +28,7 @@ describe('ResNet-18 exported in training mode: unsupported ops are named with th
     const view = new GraphView(decoded.proto);
     const layers = await listLayers(nodeRuntime(), decoded, { view, inputShape: INPUT });
     const layer3 = resolveLayer('layer3', layers, view);
-    await assert.rejects(Explainer.create(nodeRuntime(), decoded, { targets: [layer3], inputShape: INPUT }), (e: unknown) => {
+    await assert.rejects(ExplainSession.create(nodeRuntime(), decoded, { targets: [layer3], inputShape: INPUT }), (e: unknown) => {
       assert.ok(e instanceof UnsupportedOpError, String(e));
       assert.equal(e.ops.length, 5, 'the 5 BatchNormalizations of layer4 on the path, listed at once');
       for (const op of e.ops) {
@@ -47,7 +47,7 @@ describe('ResNet-18 exported in training mode: unsupported ops are named with th
       return true;
     });
     // The suggested layer does work.
-    const ex = await Explainer.create(nodeRuntime(), decoded, { targets: [LAYER4], inputShape: INPUT });
+    const ex = await ExplainSession.create(nodeRuntime(), decoded, { targets: [LAYER4], inputShape: INPUT });
     const run = await ex.run(
       new Float32Array(3 * 64 * 64).fill(0.5),
       Float32Array.from({ length: 1000 }, (_, i) => +(i === 7)),

@@ -20,7 +20,7 @@ export const ablationcam: CamMethod = {
     if (!ctx.tail) throw new Error('gcam internal: ablationcam needs the tail model');
     const { n, c, positions } = layerLayout(layer.dims);
     const per = c * positions;
-    const chunk = Math.max(1, ctx.settings.ablationBatch);
+    const chunk = ctx.settings.ablationBatch;
     const weights = new Float32Array(n * c);
     for (let i = 0; i < n; i++) {
       const acts = layer.activation.subarray(i * per, (i + 1) * per);

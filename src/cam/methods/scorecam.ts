@@ -14,6 +14,7 @@ import { needLayer } from '../channel-stats.js';
 import { layerLayout } from '../gradcam.js';
 import { resizeBilinear } from '../postprocess.js';
 import type { CamMethod } from '../method.js';
+import { softmax } from '../scores.js';
 
 /** Normalisation guard of the masks: a constant channel gives an all-zero mask instead of 0/0. */
 const MASK_EPS = 1e-8;
@@ -35,9 +36,7 @@ export const scorecam: CamMethod = {
     const pixels = H * W;
     const per = cin * pixels;
     const keep = ctx.settings.scoreCamChannels;
-    if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1))
-      throw new InvalidInputError(`scoreCamChannels must be a positive integer; got ${keep}.`);
-    const chunk = Math.max(1, ctx.settings.scoreCamBatch);
+    const chunk = ctx.settings.scoreCamBatch;
     const weights = new Float32Array(n * c);
     for (let i = 0; i < n; i++) {
       const acts = layer.activation.subarray(i * c * positions, (i + 1) * c * positions);
@@ -88,12 +87,4 @@ function normalisedMask(m: Float32Array): Float32Array {
   }
   const range = max - min + MASK_EPS;
   return m.map((v) => (v - min) / range);
-}
-
-function softmax(v: Float64Array): Float64Array {
-  let m = -Infinity;
-  for (const x of v) m = Math.max(m, x);
-  const e = v.map((x) => Math.exp(x - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((x) => x / s);
 }

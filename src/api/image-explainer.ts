@@ -1,0 +1,195 @@
+/**
+ * The high-level call, platform-free: images in, one result per (image, class, layer) out, each with its map at the
+ * image's own resolution. The platform (node.ts, web.ts) supplies the inference engine and image decoding.
+ */
+import { probeTensors } from '../autodiff/probe.js';
+import { outputOf, scoreTensorOf } from '../autodiff/rewrite.js';
+import { decodeModel, type DecodedModel } from '../onnx/decode.js';
+import { GraphView } from '../onnx/graph.js';
+import { InvalidInputError, InvalidModelError, InvalidOptionError } from '../errors.js';
+import { defaultInputShape, defaultLayer, listLayers, resolveLayer, type LayerInfo } from '../layers.js';
+import { topIndices } from '../cam/scores.js';
+import { SessionCache } from '../runtime/session-cache.js';
+import { averageLayerMaps, type LayerMaps } from './layer-maps.js';
+import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './options.js';
+import { resolvePlan, type ExplainPlan, type LayerRef } from './plan.js';
+import { prepareSource, type Prepared } from './prepare.js';
+import { resultOf, scoreRow, type Scored } from './results.js';
+import { runRows, type RunnerContext } from './runner.js';
+
+export interface CreateOptions {
+  /** Model input size (square or [height, width]) for models with free spatial dims. */
+  size?: number | [number, number];
+}
+
+/** A model ready to explain images: layers listed, compiled sessions cached for reuse across calls. */
+export class ImageExplainer {
+  private readonly sessions: SessionCache;
+
+  private constructor(
+    private readonly platform: Platform,
+    readonly decoded: DecodedModel,
+    readonly view: GraphView,
+    readonly inputShape: number[],
+    readonly layers: LayerInfo[],
+    readonly numClasses: number,
+  ) {
+    this.sessions = new SessionCache(platform.runtime, decoded, view);
+  }
+
+  static async create(platform: Platform, decoded: DecodedModel, options: CreateOptions = {}): Promise<ImageExplainer> {
+    const view = new GraphView(decoded.proto);
+    const inputShape = defaultInputShape(view, options.size);
+    const layers = await listLayers(platform.runtime, decoded, { view, inputShape });
+    // The score tensor was measured with every node output by the layer list's probe: no extra run.
+    const { scoreTensor } = scoreTensorOf(view, outputOf(view));
+    const meta = (await probeTensors(platform.runtime, decoded, view, { [view.inputs[0].name]: inputShape }, [scoreTensor])).get(
+      scoreTensor,
+    );
+    if (!meta) throw new InvalidModelError(`The model output '${scoreTensor}' could not be measured.`);
+    const numClasses = meta.dims.slice(1).reduce((a, b) => a * b, 1);
+    return new ImageExplainer(platform, decoded, view, inputShape, layers, numClasses);
+  }
+
+  /** Resolves user layer names (the default layer when none). */
+  resolveLayers(names?: readonly string[]): LayerRef[] {
+    if (!names || names.length === 0) {
+      const d = defaultLayer(this.layers, this.view);
+      return [{ name: d.tensor, tensor: d.tensor }];
+    }
+    return names.map((n) => ({ name: n, tensor: resolveLayer(n, this.layers, this.view) }));
+  }
+
+  async explain(images: readonly ImageSource[], options: ExplainOptions = {}): Promise<ExplainResult[]> {
+    if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image given: pass a list of images.');
+    const declared = this.view.inputs[0].dims?.[0];
+    const inputName = this.view.inputs[0].name;
+    const plan = resolvePlan(
+      {
+        numClasses: this.numClasses,
+        inputShape: this.inputShape,
+        fixedBatch: typeof declared === 'number' ? declared : undefined,
+        inputName,
+        resolveLayers: (names) => this.resolveLayers(names),
+      },
+      images.length,
+      options,
+    );
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
+      throw new InvalidOptionError('onProgress', 'must be a function (done, total) => void.');
+    const rc: RunnerContext = { sessions: this.sessions, inputShape: this.inputShape, inputName, numClasses: this.numClasses };
+    const activation = scoreTensorOf(this.view, outputOf(this.view), plan.session.useProbabilities).outputActivation;
+    const results: ExplainResult[] = [];
+    for (let start = 0; start < images.length; start += plan.batchSize) {
+      const chunk = images.slice(start, start + plan.batchSize);
+      const prepared: Prepared[] = [];
+      for (const [i, img] of chunk.entries())
+        prepared.push(await prepareSource(img, start + i, this.inputShape, plan.preprocess, this.platform));
+      const scored: Scored[] = [];
+      // The rows: one per (image, class). Classes not known beforehand are the predicted one, chosen by the row's own
+      // run; only top-k beyond the first needs a forward run to rank the classes first.
+      const rows: { image: number; cls?: number }[] = [];
+      const t = plan.targets;
+      if (t.kind === 'top-k' && t.k > 1) {
+        const forward = await this.sessions.forward({
+          targets: plan.inputOnly ? [] : [...new Set(plan.layers.map((l) => l.tensor))],
+          inputShape: this.inputShape,
+          ...plan.session,
+        });
+        const scores = await forward.scores(stack(prepared));
+        prepared.forEach((_, i) => {
+          const row = scores.subarray(i * this.numClasses, (i + 1) * this.numClasses);
+          for (const cls of topIndices(row, t.k)) rows.push({ image: i, cls });
+          scored[i] = scoreRow(row, activation, plan);
+        });
+      } else
+        prepared.forEach((_, i) => {
+          const classes = t.kind === 'fixed' ? t.classes : t.kind === 'per-image' ? t.classes[start + i] : [undefined];
+          for (const cls of classes) rows.push({ image: i, cls });
+        });
+      for (let r0 = 0; r0 < rows.length; r0 += plan.batchSize) {
+        const part = rows.slice(r0, r0 + plan.batchSize);
+        const x = stack(part.map((r) => prepared[r.image]));
+        const run = await runRows(
+          rc,
+          plan,
+          x,
+          part.map((r) => r.cls),
+        );
+        part.forEach((r, j) => {
+          scored[r.image] ??= scoreRow(run.scores.subarray(j * this.numClasses, (j + 1) * this.numClasses), activation, plan);
+        });
+        for (const { maps, layer } of outputsOf(run.maps, plan, this.inputShape))
+          part.forEach((r, j) =>
+            results.push(
+              resultOf(
+                maps,
+                layer,
+                j,
+                { image: start + r.image, cls: run.classes[j] },
+                prepared[r.image],
+                scored[r.image],
+                plan,
+                this.inputShape,
+              ),
+            ),
+          );
+      }
+      options.onProgress?.(Math.min(start + plan.batchSize, images.length), images.length);
+    }
+    return results;
+  }
+
+  async release(): Promise<void> {
+    await this.sessions.releaseAll();
+  }
+}
+
+/** The maps reported: one per layer, or the layers combined into one (averaged, normalised again). */
+function outputsOf(
+  perLayer: LayerMaps[],
+  plan: ExplainPlan,
+  inputShape: readonly number[],
+): { maps: LayerMaps; layer: LayerRef }[] {
+  if (!plan.combine) return perLayer.map((maps, i) => ({ maps, layer: plan.layers[i] }));
+  const [, , ih, iw] = inputShape;
+  const layer = { name: plan.layers.map((l) => l.name).join('+'), tensor: plan.layers.map((l) => l.tensor).join('+') };
+  return [{ maps: averageLayerMaps(perLayer, ih, iw, true, plan.relu), layer }];
+}
+
+/** The model inputs of several prepared images, one after the other. */
+function stack(prepared: readonly Prepared[]): Float32Array {
+  const per = prepared[0].tensor.length;
+  const x = new Float32Array(per * prepared.length);
+  prepared.forEach((p, i) => x.set(p.tensor, i * per));
+  return x;
+}
+
+/** Model bytes, or a model decoded already (decodeModel). */
+export type ModelInput = Uint8Array | DecodedModel;
+
+/** A model ready to explain images on the given platform. */
+export async function createImageExplainer(
+  model: ModelInput,
+  options: CreateOptions & { platform: Platform },
+): Promise<ImageExplainer> {
+  const decoded = model instanceof Uint8Array ? decodeModel(model, 'The model bytes') : model;
+  return ImageExplainer.create(options.platform, decoded, options);
+}
+
+/**
+ * One call: explain images with a model. For repeated calls keep an ImageExplainer (createImageExplainer) so the
+ * explain model is compiled once.
+ */
+export async function explain(
+  model: ModelInput,
+  images: readonly ImageSource[],
+  options: ExplainOptions & CreateOptions & { platform: Platform },
+): Promise<ExplainResult[]> {
+  const ex = await createImageExplainer(model, options);
+  try {
+    return await ex.explain(images, options);
+  } finally {
+    await ex.release();
+  }
+}

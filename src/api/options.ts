@@ -1,0 +1,103 @@
+/** What callers of the explain pipeline pass and get back (types only). */
+import type { MethodName } from '../cam/method.js';
+import type { LayerLayout } from '../cam/tokens.js';
+import type { PreprocessSpec } from '../image/preprocess.js';
+import type { RawImage } from '../image/raw.js';
+import type { Runtime } from '../runtime/types.js';
+
+/** An image to explain: a decoded image, a file path/bytes (decoded by the platform), or a preprocessed tensor. */
+export type ImageSource = string | Uint8Array | RawImage | { tensor: Float32Array; dims: readonly number[]; name?: string };
+
+/** What a platform adds to the core: an inference engine and image decoding (Node: onnxruntime-node + sharp). */
+export interface Platform {
+  runtime: Runtime;
+  decodeImage(source: string | Uint8Array): Promise<RawImage>;
+}
+
+/** A class: its index, or its label text. */
+export type TargetSpec = number | string;
+
+export interface ExplainOptions {
+  /** Layer names (tensor, node or PyTorch module path); default: the last layer with spatial extent > 1. */
+  layers?: readonly string[];
+  /** Classes explained for every image (index or label text). Default: the predicted class. */
+  classes?: readonly TargetSpec[];
+  /** Per-image classes (one list per image, lengths checked). Overrides `classes`. */
+  classesPerImage?: readonly (readonly TargetSpec[])[];
+  /** Explain the top-k predicted classes of each image. */
+  topK?: number;
+  /** The CAM method (default 'gradcam'); see METHODS and docs/methods.md. */
+  method?: MethodName;
+  /** Average the final maps of flipped and brightness-scaled copies of each input (test-time augmentation). */
+  augSmooth?: boolean;
+  /** Replace the channel sum by the projection on the first principal component of the weighted activations. */
+  eigenSmooth?: boolean;
+  /** With several layers: one map per (image, class), the per-layer final maps averaged and normalised again. */
+  combineLayers?: boolean;
+  /** Score-CAM: masked inputs per session run (default 32). */
+  scoreCamBatch?: number;
+  /** Score-CAM: score only the channels with the largest mean activation (default: all). */
+  scoreCamChannels?: number;
+  /** Ablation-CAM: ablated copies per session run (default 32). */
+  ablationBatch?: number;
+  /** Token layers (vision transformers): the patch grid [rows, columns]; default: the square left after the class token. */
+  grid?: [number, number];
+  /** The target layers' layout; default 'auto' (rank 3 → tokens; rank 4 → NCHW, or channels-last when detected). */
+  layout?: LayerLayout | 'auto';
+  /** Apply ReLU to the final map (default true). Without it the map is signed, scaled to [-1, 1] by max |value|. */
+  relu?: boolean;
+  /** Preprocessing: a preset name, 'none' (only for tensors), or a full spec. Default 'imagenet'. */
+  preprocess?: 'imagenet' | 'caffe' | 'none' | PreprocessSpec;
+  /** Fields replacing those of the preset (e.g. a mean, resize mode or channel order of your own training). */
+  preprocessOverrides?: Partial<Omit<PreprocessSpec, 'size'>>;
+  /** Images per session run (default 8; the model's own when it fixes its batch). */
+  batchSize?: number;
+  /** onnxruntime intra-op threads (default: its own). */
+  threads?: number;
+  /** Class names (default: ImageNet's for 1000-class models). */
+  labels?: readonly string[];
+  /** Explain the probabilities instead of the logits when the model ends in Softmax. */
+  useProbabilities?: boolean;
+  /** Called after each batch with the number of images done and the total (e.g. for a progress bar). */
+  onProgress?: (done: number, total: number) => void;
+  /** How many top predictions each result lists (default 5). */
+  topPredictions?: number;
+}
+
+export interface Prediction {
+  index: number;
+  label?: string;
+  /** The model output for this class (a probability when the model ends in Softmax). */
+  score: number;
+}
+
+export interface ExplainResult {
+  method: MethodName;
+  /** Index of the image in the input list. */
+  image: number;
+  /** File name or a description of the image. */
+  source: string;
+  classIndex: number;
+  label?: string;
+  score: number;
+  /** The layer as the user named it, and the tensor it resolved to ('input' for input-gradient methods; names joined
+   * by '+' for combined layers). */
+  layer: string;
+  tensor: string;
+  /** The map on the image at its own resolution: [0, 1] (or [-1, 1] with relu off), like inputMap. */
+  map: Float32Array;
+  width: number;
+  height: number;
+  /** The final map at the model input's resolution: normalised at the layer, upsampled, normalised again. */
+  inputMap: Float32Array;
+  inputWidth: number;
+  inputHeight: number;
+  /** The map at the layer's resolution before upsampling (after ReLU/normalisation). */
+  layerMap: Float32Array;
+  layerWidth: number;
+  layerHeight: number;
+  /** True when the map was constant (returned as zeros): the class has no gradient signal at this layer. */
+  constant: boolean;
+  predictions: Prediction[];
+  warnings: string[];
+}

@@ -1,0 +1,139 @@
+/**
+ * Options → a resolved plan, validated once before any image is read: the method, the layers, the classes of each
+ * image, batch size, normalisation and method settings. Every wrong option is an InvalidOptionError naming it.
+ */
+import { InvalidOptionError } from '../errors.js';
+import type { CamMethod, MethodSettings } from '../cam/method.js';
+import { METHOD_NAMES, methodFor } from '../cam/methods/index.js';
+import type { LayerLayout } from '../cam/tokens.js';
+import { preset, type PreprocessSpec } from '../image/preprocess.js';
+import { labelsFor, resolveClass } from '../labels/labels.js';
+import type { ExplainOptions, TargetSpec } from './options.js';
+
+export interface LayerRef {
+  /** As the user named it (the tensor name for the default layer, 'input' for input-gradient methods). */
+  name: string;
+  tensor: string;
+}
+
+/** Which classes each image is explained for. */
+export type Targets =
+  | { kind: 'fixed'; classes: number[] }
+  | { kind: 'per-image'; classes: number[][] }
+  /** The k top-scored classes; k = 1 is the predicted class. */
+  | { kind: 'top-k'; k: number };
+
+export interface ExplainPlan {
+  method: CamMethod;
+  layers: LayerRef[];
+  /** Input-gradient methods (saliency, guided backpropagation): the map comes from d(score)/d(input). */
+  inputOnly: boolean;
+  combine: boolean;
+  targets: Targets;
+  labels?: readonly string[];
+  batchSize: number;
+  relu: boolean;
+  augSmooth: boolean;
+  eigenSmooth: boolean;
+  settings: MethodSettings;
+  spatial: { grid?: [number, number]; layout?: LayerLayout | 'auto' };
+  session: { useProbabilities?: boolean; threads?: number };
+  topPredictions: number;
+  /** How images become model inputs; 'none': only tensors are accepted. */
+  preprocess: PreprocessSpec | 'none';
+}
+
+/** What the plan needs to know about the model. */
+export interface ModelFacts {
+  numClasses: number;
+  /** [N, C, H, W] as compiled (N: the model's fixed batch, or 1). */
+  inputShape: readonly number[];
+  /** The model's own batch size when its input fixes one. */
+  fixedBatch?: number;
+  inputName: string;
+  resolveLayers(names?: readonly string[]): LayerRef[];
+}
+
+export function resolvePlan(model: ModelFacts, imageCount: number, options: ExplainOptions): ExplainPlan {
+  const name = options.method ?? 'gradcam';
+  const method = methodFor(name);
+  if (!method) throw new InvalidOptionError('method', `'${name}' is unknown; available: ${METHOD_NAMES.join(', ')}.`);
+  const req = method.requires;
+  const inputOnly = !req.layerGradients && req.inputGradient !== undefined;
+  if (options.layers !== undefined && !(Array.isArray(options.layers) && options.layers.every((l) => typeof l === 'string')))
+    throw new InvalidOptionError('layers', 'must be a list of layer names (strings).');
+  const layers = inputOnly ? [{ name: 'input', tensor: model.inputName }] : model.resolveLayers(options.layers);
+  const k = model.numClasses;
+  const labels = labelsFor(k, options.labels);
+  const settings: MethodSettings = {
+    scoreCamBatch: positiveInt('scoreCamBatch', options.scoreCamBatch) ?? 32,
+    scoreCamChannels: positiveInt('scoreCamChannels', options.scoreCamChannels),
+    ablationBatch: positiveInt('ablationBatch', options.ablationBatch) ?? 32,
+  };
+  const batch = positiveInt('batchSize', options.batchSize);
+  const threads = positiveInt('threads', options.threads, MAX_THREADS);
+  if (options.grid !== undefined && !(options.grid.length === 2 && options.grid.every((g) => Number.isInteger(g) && g >= 1)))
+    throw new InvalidOptionError('grid', `must be two positive integers [rows, columns]; got ${JSON.stringify(options.grid)}.`);
+  return {
+    method,
+    layers,
+    inputOnly,
+    combine: !!options.combineLayers && layers.length > 1,
+    targets: resolveTargets(options, imageCount, k, labels),
+    labels,
+    batchSize: model.fixedBatch ?? batch ?? 8,
+    relu: options.relu !== false,
+    augSmooth: !!options.augSmooth,
+    eigenSmooth: !!options.eigenSmooth,
+    settings,
+    spatial: { grid: options.grid, layout: options.layout },
+    session: { useProbabilities: options.useProbabilities, threads },
+    topPredictions: Math.min(positiveInt('topPredictions', options.topPredictions) ?? 5, k),
+    preprocess: resolvePreprocess(options, model.inputShape),
+  };
+}
+
+/** More intra-op threads than this is a typo, not a machine. */
+const MAX_THREADS = 1024;
+
+function positiveInt(option: string, v: number | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (v === undefined) return undefined;
+  if (!(Number.isInteger(v) && v >= 1 && v <= max))
+    throw new InvalidOptionError(option, `must be an integer from 1 to ${max}; got ${v}.`);
+  return v;
+}
+
+function resolveTargets(options: ExplainOptions, images: number, k: number, labels?: readonly string[]): Targets {
+  const resolve = (list: readonly TargetSpec[], option: string) => {
+    if (!Array.isArray(list) || list.length === 0)
+      throw new InvalidOptionError(option, 'must list at least one class (an index or a label).');
+    return list.map((c) => resolveClass(c, k, labels));
+  };
+  if (options.classesPerImage) {
+    if (options.classesPerImage.length !== images)
+      throw new InvalidOptionError(
+        'classesPerImage',
+        `has ${options.classesPerImage.length} entries for ${images} images: give one list per image.`,
+      );
+    return { kind: 'per-image', classes: options.classesPerImage.map((l) => resolve(l, 'classesPerImage')) };
+  }
+  if (options.classes) return { kind: 'fixed', classes: resolve(options.classes, 'classes') };
+  const topK = options.topK ?? 1;
+  if (!(Number.isInteger(topK) && topK >= 1 && topK <= k))
+    throw new InvalidOptionError('topK', `must be between 1 and the number of classes (${k}); got ${options.topK}.`);
+  return { kind: 'top-k', k: topK };
+}
+
+function resolvePreprocess(options: ExplainOptions, inputShape: readonly number[]): PreprocessSpec | 'none' {
+  const [, c, h, w] = inputShape;
+  const pre = options.preprocess ?? 'imagenet';
+  if (pre === 'none') return 'none';
+  const base = typeof pre === 'string' ? preset(pre, [h, w], c) : pre;
+  const spec = { ...base, ...options.preprocessOverrides, size: [h, w] as [number, number] };
+  if (spec.mean.length !== c || spec.std.length !== c)
+    throw new InvalidOptionError(
+      'preprocess',
+      `'${typeof pre === 'string' ? pre : 'custom'}' gives ${spec.mean.length} mean and ${spec.std.length} std values but the model takes ${c} channels.`,
+    );
+  return spec;
+}

@@ -1,0 +1,65 @@
+/** An image source → the model input tensor, with the geometry that carries maps back onto the original image. */
+import { InvalidInputError } from '../errors.js';
+import { prepareImage, type Geometry, type PreprocessSpec } from '../image/preprocess.js';
+import type { RawImage } from '../image/raw.js';
+import type { ImageSource, Platform } from './options.js';
+
+export interface Prepared {
+  source: string;
+  tensor: Float32Array;
+  /** How the original image maps to the model input; absent for tensor inputs. */
+  geometry?: Geometry;
+}
+
+/** @param inputShape [N, C, H, W] the model takes; `index` names unnamed sources in messages. */
+export async function prepareSource(
+  img: ImageSource,
+  index: number,
+  inputShape: readonly number[],
+  preprocess: PreprocessSpec | 'none',
+  platform: Platform,
+): Promise<Prepared> {
+  const [, c, h, w] = inputShape;
+  if (typeof img === 'object' && img !== null && 'tensor' in img) {
+    const dims = img.dims.length === 4 && img.dims[0] === 1 ? img.dims.slice(1) : img.dims;
+    if (dims.length !== 3 || dims[0] !== c || dims[1] !== h || dims[2] !== w || img.tensor.length !== c * h * w)
+      throw new InvalidInputError(
+        `Tensor input ${img.name ?? `#${index}`} is [${img.dims.join(', ')}] with ${img.tensor.length} values; the model takes [${c}, ${h}, ${w}].`,
+      );
+    return { source: img.name ?? `tensor #${index}`, tensor: img.tensor };
+  }
+  const source = describe(img, index);
+  if (preprocess === 'none')
+    throw new InvalidInputError(`Preprocessing 'none' needs preprocessed tensors (.npy), but ${source} is an image.`);
+  const raw = typeof img === 'string' || img instanceof Uint8Array ? await platform.decodeImage(img) : checkRaw(img, source);
+  const { tensor, geometry } = prepareImage(raw, preprocess, c);
+  return { source, tensor, geometry };
+}
+
+function describe(img: ImageSource, index: number): string {
+  if (typeof img === 'string') return img;
+  if (img instanceof Uint8Array) return `image bytes #${index}`;
+  if (typeof img === 'object' && img !== null && 'data' in img) return img.name ?? `image #${index}`;
+  throw new InvalidInputError(
+    `Image #${index} is neither a path, bytes, a RawImage {width, height, channels, data} nor a tensor {tensor, dims}.`,
+  );
+}
+
+/** A RawImage given by the caller: its size, channels and byte count must agree. */
+function checkRaw(img: RawImage, source: string): RawImage {
+  const { width, height, channels, data } = img;
+  const ok =
+    Number.isInteger(width) &&
+    Number.isInteger(height) &&
+    width > 0 &&
+    height > 0 &&
+    [1, 3, 4].includes(channels) &&
+    data instanceof Uint8Array &&
+    data.length === width * height * channels;
+  if (!ok)
+    throw new InvalidInputError(
+      `Image ${source} is not a valid RawImage: width ${width}, height ${height}, channels ${channels} (1, 3 or 4) need ` +
+        `${width * height * channels} bytes; got ${data?.length ?? 'no data'}.`,
+    );
+  return img;
+}

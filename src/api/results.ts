@@ -1,0 +1,75 @@
+/** One result per (row, layer): the maps at layer, input and original-image resolution, predictions and warnings. */
+import { normalizeMaps } from '../cam/postprocess.js';
+import { outputProbabilities, topIndices } from '../cam/scores.js';
+import type { OutputActivation } from '../autodiff/rewrite.js';
+import { mapToOriginal } from '../image/preprocess.js';
+import type { LayerMaps } from './layer-maps.js';
+import type { ExplainResult, Prediction } from './options.js';
+import type { ExplainPlan, LayerRef } from './plan.js';
+import type { Prepared } from './prepare.js';
+
+/** An image's class probabilities and top predictions, from its scores row. */
+export interface Scored {
+  probabilities: Float64Array;
+  predictions: Prediction[];
+}
+
+export function scoreRow(row: ArrayLike<number>, activation: OutputActivation, plan: ExplainPlan): Scored {
+  const probabilities = outputProbabilities(row, activation);
+  const predictions = topIndices(row, plan.topPredictions).map((index) => ({
+    index,
+    label: plan.labels?.[index],
+    score: probabilities[index],
+  }));
+  return { probabilities, predictions };
+}
+
+/**
+ * The result of row j of `maps`. The map carried back onto the original image is normalised again like the input
+ * map (bilinear carrying can miss the extremes), except after aug-smooth, whose mean is not normalised.
+ */
+export function resultOf(
+  maps: LayerMaps,
+  layer: LayerRef,
+  j: number,
+  row: { image: number; cls: number },
+  prepared: Prepared,
+  scored: Scored,
+  plan: ExplainPlan,
+  inputShape: readonly number[],
+): ExplainResult {
+  const [, , ih, iw] = inputShape;
+  const layerMap = maps.layerMaps.slice(j * maps.lh * maps.lw, (j + 1) * maps.lh * maps.lw);
+  const inputMap = maps.inputMaps.slice(j * ih * iw, (j + 1) * ih * iw);
+  const constant = maps.constant[j];
+  const g = prepared.geometry;
+  let map: Float32Array = inputMap;
+  if (g) {
+    const carried = mapToOriginal(inputMap, g);
+    map = plan.augSmooth ? carried : normalizeMaps({ data: carried, dims: [1, g.original[1], g.original[0]] }, plan.relu).data;
+  }
+  return {
+    method: plan.method.name,
+    image: row.image,
+    source: prepared.source,
+    classIndex: row.cls,
+    label: plan.labels?.[row.cls],
+    score: scored.probabilities[row.cls],
+    layer: layer.name,
+    tensor: layer.tensor,
+    map,
+    width: g ? g.original[0] : iw,
+    height: g ? g.original[1] : ih,
+    inputMap,
+    inputWidth: iw,
+    inputHeight: ih,
+    layerMap,
+    layerWidth: maps.lw,
+    layerHeight: maps.lh,
+    constant,
+    predictions: scored.predictions,
+    warnings: constant
+      ? [`The map for class ${row.cls} at layer '${layer.name}' is constant (no signal): returned as zeros.`]
+      : [],
+  };
+}
