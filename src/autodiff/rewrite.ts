@@ -1,7 +1,7 @@
 /**
  * Builds the explain model: the user's model plus an input `targetWeights` [N, K] and, per target layer, outputs for
  * its activations A and for dA = d(score)/dA with score[n] = Σ_k scores[n,k]·targetWeights[n,k]. The scores are the
- * chosen output, or the logits feeding it when that output is a Softmax (the default; see DESIGN.md).
+ * chosen output, or the logits feeding it when that output is a Softmax (the default: the gradients of saturated probabilities vanish).
  */
 import { appendToModel } from '../onnx/append.js';
 import { buildSeed } from './seed.js';

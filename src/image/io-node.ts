@@ -28,7 +28,7 @@ function toRaw(data: Buffer, info: { width: number; height: number; channels: nu
 /**
  * Decodes an image file or buffer to 8-bit RGB (alpha dropped, gray expanded, EXIF orientation applied). An embedded
  * ICC profile is ignored, as PIL's Image.open(...).convert('RGB') ignores it: models are trained on the file's raw
- * values, and converting e.g. an Adobe RGB photo to sRGB moves them by tens of levels (55 on ../shared rocket.jpg).
+ * values, and converting e.g. an Adobe RGB photo to sRGB moves them by tens of levels (55 levels on an Adobe RGB JPEG photo).
  */
 export async function readImage(
   source: string | Uint8Array,

@@ -75,7 +75,6 @@ const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
 
 export const ModelProtoType = root.lookupType('onnx.ModelProto');
 export const GraphProtoType = root.lookupType('onnx.GraphProto');
-export const OperatorSetIdProtoType = root.lookupType('onnx.OperatorSetIdProto');
 
 /** ModelProto field numbers that append.ts rewrites at the top level. */
 export const MODEL_FIELD = { irVersion: 1, graph: 7, opsetImport: 8 } as const;

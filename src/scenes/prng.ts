@@ -64,20 +64,9 @@ export class Prng {
     return this.float() < p;
   }
 
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.float() * items.length)];
-  }
-
-  /** Standard normal (Box–Muller); 1 − u keeps the logarithm finite. */
-  normal(): number {
-    const u = 1 - this.float();
-    const v = this.float();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-
   /**
    * Roughly standard normal from one draw: the sum of its four bytes (Irwin–Hall, mean 510, variance 4·(256² − 1)/12),
-   * centred and scaled. Bounded at ±3.5, which is what pixel noise wants, and several times faster than normal().
+   * centred and scaled. Bounded at ±3.5, which is what pixel noise wants, and several times faster than Box–Muller.
    */
   quickNormal(): number {
     const x = this.u32();

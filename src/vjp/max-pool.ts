@@ -4,8 +4,8 @@
  * the element ONNX MaxPool's Indices output names). Two constructions:
  *
  * - opset ≥ 16: the forward pool is recomputed with its Indices output (flattened N·C·H·W positions of each maximum)
- *   and dy is scatter-added there: ScatterElements with reduction='add' (opset 16), exact for overlapping windows,
- *   unlike MaxUnpool (DESIGN.md). Fast and compact.
+ *   and dy is scatter-added there: ScatterElements with reduction='add' (opset 16), exact for overlapping windows
+ *   (where MaxUnpool is not). Fast and compact.
  * - below 16 (the model's own opset, from 7): a window-offset construction that needs no scatter, so models such as
  *   the opset-7 SqueezeNet 1.1 (whose Dropout `ratio` attribute forbids raising the opset) can still be
  *   differentiated through their pools. See `windowBackward`.

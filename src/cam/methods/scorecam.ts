@@ -6,7 +6,7 @@
  * Gradient-free. `scoreCamChannels` keeps only the channels with the largest mean activation (the others weigh 0),
  * which is the usual way to make it affordable on wide layers.
  * The paper leaves the upsampling open; the reference implementations (pytorch-grad-cam's nn.UpsamplingBilinear2d)
- * align corners, and the golden values in ../shared/reference/toy-vectors.md were measured that way, so the masks
+ * align corners, and the Toy2 golden weights of test/cam-methods-toy.test.ts were measured that way, so the masks
  * align corners too (the final maps keep gcam's half-pixel convention).
  */
 import { InvalidInputError } from '../../errors.js';
