@@ -337,16 +337,21 @@ describe("library errors name the CLI's flags", () => {
     assert.equal(cliMessage(new InvalidInputError('topK is mentioned')), 'topK is mentioned');
   });
 
-  it('--top-k 5000 on the built-in model (6 classes): exit code 2, the message names --top-k', async () => {
+  it('--top-k 5000 (the built-in model has 6 classes), --batch-size 0: exit code 2, the message names the flag', async () => {
     const dir = tempDir();
     const { renderScenePng } = await import('../src/scenes/render-node.js');
     const { generateScene } = await import('../src/scenes/scene.js');
     const png = join(dir, 'scene.png');
     writeFileSync(png, await renderScenePng(generateScene(11, { classes: [3, 5] })));
-    const r = await runCli(['explain', png, '--top-k', '5000', '--out', join(dir, 'out')]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.ok(r.stderr.includes('--top-k') && !r.stderr.includes('topK'), r.stderr);
-    assert.ok(!existsSync(join(dir, 'out')));
+    for (const [flag, value, option] of [
+      ['--top-k', '5000', 'topK'],
+      ['--batch-size', '0', 'batchSize'],
+    ]) {
+      const r = await runCli(['explain', png, flag, value, '--out', join(dir, 'out')]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(r.stderr.includes(flag) && !r.stderr.includes(option), r.stderr);
+      assert.ok(!existsSync(join(dir, 'out')));
+    }
   });
 });
 

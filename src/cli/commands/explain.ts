@@ -8,10 +8,10 @@ import { parseLabels } from '../../labels/labels.js';
 import {
   USAGE,
   UsageError,
-  numberOption,
   gridOption,
   intOption,
   layoutOption,
+  numberOption,
   preprocessOverrides as cliPreprocessOverrides,
   type Parsed,
 } from '../args.js';
@@ -59,8 +59,8 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     relu: !v['no-relu'],
     preprocess: builtin && !v.preprocess ? builtin.preprocess : (v.preprocess as ExplainOptions['preprocess']),
     preprocessOverrides,
-    batchSize: intOption(v['batch-size'], 'batch-size', 1),
-    threads: intOption(v.threads, 'threads', 1),
+    batchSize: intOption(v['batch-size'], 'batch-size'),
+    threads: intOption(v.threads, 'threads'),
     labels,
     onProgress: showProgress
       ? (done: number, total: number) => process.stderr.write(`\rgcam: ${done}/${total} inputs`)
