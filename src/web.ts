@@ -1,15 +1,26 @@
 /**
- * Browser entry point (`gcam/web`): the platform-free API plus onnxruntime-web and model loading from bytes or a URL.
- * No node:* imports here; under Node the same module runs on onnxruntime-web's wasm backend (see
- * test/onnxruntime-web.test.ts).
+ * Browser entry point (`gcam/web`), the mirror of the Node entry: the platform-free API plus onnxruntime-web, model
+ * loading from bytes or a URL, and image decoding with the browser's own decoders (image/io-web.ts). No node:*
+ * imports here; under Node the same module runs on onnxruntime-web's wasm backend (test/onnxruntime-web.test.ts), in
+ * Chromium the whole high-level API does (test/browser.test.ts).
+ *
+ * onnxruntime-web fetches its .wasm (and, unbundled, .mjs) files from beside the script that imported it unless
+ * `ort.env.wasm.wasmPaths` (setWasmPaths) says where they are. Threads: onnxruntime-web itself defaults
+ * `ort.env.wasm.numThreads` to 1 when the page is not cross-origin isolated (multi-threaded wasm needs COOP/COEP
+ * headers) and falls back to one thread when asked for more there, so gcam sets nothing.
  */
 import * as ort from 'onnxruntime-web';
 import { decodeModel, type DecodedModel } from './onnx/decode.js';
 import { createOrtRuntime, type OrtModule } from './runtime/ort.js';
-import type { Runtime } from './runtime/types.js';
-import { InvalidModelError } from './errors.js';
+import type { Runtime, Session, SessionOptions } from './runtime/types.js';
+import { InvalidModelError, RuntimeError } from './errors.js';
+import { createImageExplainer as createCoreExplainer, type CreateOptions, type ImageExplainer } from './api/image-explainer.js';
+import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './api/options.js';
+import { decodeImage } from './image/io-web.js';
 
 export * from './index.js';
+export { decodeImage, encodePng, toImageData, type WebImageSource } from './image/io-web.js';
+export { ImageReadError } from './image/read-error.js';
 
 let runtime: Runtime | undefined;
 
@@ -17,11 +28,51 @@ let runtime: Runtime | undefined;
  * The onnxruntime-web runtime. By default sessions use the 'wasm' execution provider (CPU); pass session options
  * (e.g. `{ executionProviders: ['webgpu', 'wasm'] }`) for another, as onnxruntime-web's InferenceSession.create takes
  * them. Threads and the location of the .wasm files are onnxruntime-web's global settings (`ort.env.wasm.numThreads`,
- * `ort.env.wasm.wasmPaths`), set on the 'onnxruntime-web' module itself.
+ * `ort.env.wasm.wasmPaths` or setWasmPaths), set on the 'onnxruntime-web' module itself.
  */
 export function webRuntime(sessionOptions?: Record<string, unknown>): Runtime {
-  if (sessionOptions) return createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-web', sessionOptions);
-  return (runtime ??= createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-web', { executionProviders: ['wasm'] }));
+  if (sessionOptions) return withWasmHint(createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-web', sessionOptions));
+  return (runtime ??= withWasmHint(
+    createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-web', { executionProviders: ['wasm'] }),
+  ));
+}
+
+/**
+ * Where onnxruntime-web's .wasm/.mjs files are served (a folder URL, e.g. a CDN's
+ * `.../onnxruntime-web@<version>/dist/`), for pages that do not serve them beside their script.
+ */
+export function setWasmPaths(folder: string | URL): void {
+  // onnxruntime-web appends the file name to the prefix as is.
+  const url = String(folder);
+  ort.env.wasm.wasmPaths = url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * onnxruntime-web's own message for a backend that did not start ("no available backend found", with the fetch
+ * failure inside) does not say what to do; the usual cause is a page that does not serve its wasm files.
+ */
+function withWasmHint(inner: Runtime): Runtime {
+  return {
+    name: inner.name,
+    async createSession(model: Uint8Array, options?: SessionOptions): Promise<Session> {
+      try {
+        return await inner.createSession(model, options);
+      } catch (e) {
+        if (!/no available backend found/i.test((e as Error).message)) throw e;
+        throw new RuntimeError(
+          `${(e as Error).message}\nonnxruntime-web could not start its WebAssembly backend. Serve ` +
+            `node_modules/onnxruntime-web/dist/*.wasm (and *.mjs) beside the page's script, or call ` +
+            `setWasmPaths(url) (ort.env.wasm.wasmPaths) with the folder they are served from.`,
+          { cause: e },
+        );
+      }
+    },
+  };
+}
+
+/** The browser platform for the core's ImageExplainer: onnxruntime-web plus the browser's image decoders. */
+export function webPlatform(): Platform {
+  return { runtime: webRuntime(), decodeImage };
 }
 
 /** Model bytes, or where to fetch them from. */
@@ -58,4 +109,37 @@ function checked(m: DecodedModel): DecodedModel {
         `which gcam/web cannot load; save the model as a single file (onnx.save(model, path, save_as_external_data=False)).`,
     );
   return m;
+}
+
+/** A model as bytes, a URL to fetch, or a model decoded already. */
+export type WebModelInput = ModelSource | DecodedModel;
+
+/** The browser options of createImageExplainer: the core's, with the platform defaulting to the browser's. */
+export type WebCreateOptions = CreateOptions & { platform?: Platform };
+
+/**
+ * A model ready to explain images (layers listed, sessions compiled once and reused across calls). It takes the
+ * core's images: RawImages, tensors, image bytes or URLs (decoded by the platform); decode other page images (Blob,
+ * <img>, canvas…) with decodeImage first.
+ */
+export async function createImageExplainer(model: WebModelInput, options: WebCreateOptions = {}): Promise<ImageExplainer> {
+  const decoded = typeof model === 'object' && 'proto' in model ? model : await loadModel(model);
+  return createCoreExplainer(decoded, { ...options, platform: options.platform ?? webPlatform() });
+}
+
+/**
+ * One call: explain images with a model (bytes, URL or decoded). For repeated calls keep an ImageExplainer
+ * (createImageExplainer) so the explain model is compiled once.
+ */
+export async function explain(
+  model: WebModelInput,
+  images: readonly ImageSource[],
+  options: ExplainOptions & WebCreateOptions = {},
+): Promise<ExplainResult[]> {
+  const ex = await createImageExplainer(model, options);
+  try {
+    return await ex.explain(images, options);
+  } finally {
+    await ex.release();
+  }
 }
