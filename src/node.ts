@@ -10,7 +10,7 @@ import { decodeModel, type DecodedModel, type ExternalData } from './onnx/decode
 import { createOrtRuntime, type ExternalDataPlacer, type OrtModule } from './runtime/ort.js';
 import type { Runtime } from './runtime/types.js';
 import { InvalidModelError } from './errors.js';
-import { ImageExplainer, type CreateOptions } from './api/image-explainer.js';
+import { ImageExplainer, explainOnce, type CreateOptions } from './api/image-explainer.js';
 import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './api/options.js';
 import { readImage } from './image/io-node.js';
 
@@ -103,10 +103,5 @@ export async function explain(
   images: readonly ImageSource[],
   options: ExplainOptions & NodeCreateOptions = {},
 ): Promise<ExplainResult[]> {
-  const ex = await createImageExplainer(model, options);
-  try {
-    return await ex.explain(images, options);
-  } finally {
-    await ex.release();
-  }
+  return explainOnce(createImageExplainer(model, options), images, options);
 }

@@ -186,7 +186,16 @@ export async function explain(
   images: readonly ImageSource[],
   options: ExplainOptions & CreateOptions & { platform: Platform },
 ): Promise<ExplainResult[]> {
-  const ex = await createImageExplainer(model, options);
+  return explainOnce(createImageExplainer(model, options), images, options);
+}
+
+/** The one-call form every entry shares: explain with a new explainer, then release its sessions. */
+export async function explainOnce(
+  explainer: Promise<ImageExplainer>,
+  images: readonly ImageSource[],
+  options: ExplainOptions,
+): Promise<ExplainResult[]> {
+  const ex = await explainer;
   try {
     return await ex.explain(images, options);
   } finally {

@@ -182,27 +182,49 @@ export function prepareImage(
 export function mapToOriginal(map: Float32Array, g: Geometry): Float32Array {
   const [ow, oh] = g.original;
   const [iw, ih] = g.input;
-  const sx = g.resized[0] / ow;
-  const sy = g.resized[1] / oh;
+  const xs = carryTaps(ow, g.resized[0] / ow, g.offset[0], iw);
+  const ys = carryTaps(oh, g.resized[1] / oh, g.offset[1], ih);
   const out = new Float32Array(ow * oh);
   for (let y = 0; y < oh; y++) {
-    const fy = (y + 0.5) * sy - g.offset[1] - 0.5;
-    if (fy < -0.5 || fy > ih - 0.5) continue;
-    const cy = Math.min(Math.max(fy, 0), ih - 1);
-    const y0 = Math.floor(cy);
-    const y1 = Math.min(y0 + 1, ih - 1);
-    const wy = cy - y0;
+    if (!ys.inside[y]) continue;
+    const r0 = ys.i0[y] * iw;
+    const r1 = ys.i1[y] * iw;
+    const wy = ys.t[y];
     for (let x = 0; x < ow; x++) {
-      const fx = (x + 0.5) * sx - g.offset[0] - 0.5;
-      if (fx < -0.5 || fx > iw - 0.5) continue;
-      const cx = Math.min(Math.max(fx, 0), iw - 1);
-      const x0 = Math.floor(cx);
-      const x1 = Math.min(x0 + 1, iw - 1);
-      const wx = cx - x0;
-      const top = map[y0 * iw + x0] * (1 - wx) + map[y0 * iw + x1] * wx;
-      const bottom = map[y1 * iw + x0] * (1 - wx) + map[y1 * iw + x1] * wx;
+      if (!xs.inside[x]) continue;
+      const x0 = xs.i0[x];
+      const x1 = xs.i1[x];
+      const wx = xs.t[x];
+      const top = map[r0 + x0] * (1 - wx) + map[r0 + x1] * wx;
+      const bottom = map[r1 + x0] * (1 - wx) + map[r1 + x1] * wx;
       out[y * ow + x] = top * (1 - wy) + bottom * wy;
     }
   }
   return out;
+}
+
+/**
+ * Along one axis of the photo: where each pixel centre lands in the model input ((o + 0.5)·scale − offset − 0.5),
+ * whether it lands inside it, and its two input neighbours and weight (clamped at the borders).
+ */
+function carryTaps(
+  outSize: number,
+  scale: number,
+  offset: number,
+  inSize: number,
+): { i0: Int32Array; i1: Int32Array; t: Float64Array; inside: Uint8Array } {
+  const i0 = new Int32Array(outSize);
+  const i1 = new Int32Array(outSize);
+  const t = new Float64Array(outSize);
+  const inside = new Uint8Array(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const f = (o + 0.5) * scale - offset - 0.5;
+    if (f < -0.5 || f > inSize - 0.5) continue;
+    inside[o] = 1;
+    const c = Math.min(Math.max(f, 0), inSize - 1);
+    i0[o] = Math.floor(c);
+    i1[o] = Math.min(i0[o] + 1, inSize - 1);
+    t[o] = c - i0[o];
+  }
+  return { i0, i1, t, inside };
 }

@@ -5,6 +5,7 @@ import type { GraphView } from '../onnx/graph.js';
 import { DataType } from '../onnx/schema.js';
 import type { Runtime, Session, SessionOptions } from './types.js';
 import { InvalidInputError } from '../errors.js';
+import { openSession } from './open-session.js';
 import { padRows, toF32, toRt } from './tensors.js';
 
 export interface LayerResult {
@@ -41,11 +42,7 @@ export class ExplainSession {
     view?: GraphView,
   ): Promise<ExplainSession> {
     const model = await compileExplainModel(runtime, decoded, options, view);
-    const session = await runtime.createSession(model.bytes, {
-      threads: options.threads,
-      optimization: options.optimization,
-      externalData: decoded.externalData,
-    });
+    const session = await openSession(runtime, model.bytes, decoded, options);
     const declared = view?.inputs[0].dims?.[0];
     return new ExplainSession(model, session, options.inputShape, typeof declared === 'number' ? declared : undefined);
   }

@@ -8,6 +8,7 @@ import type { DecodedModel } from '../onnx/decode.js';
 import type { GraphView } from '../onnx/graph.js';
 import type { Runtime, Session, SessionOptions } from './types.js';
 import { InvalidInputError } from '../errors.js';
+import { openSession } from './open-session.js';
 import type { ExplainRun } from './explain-session.js';
 import { padRows, toF32, toRt } from './tensors.js';
 
@@ -28,11 +29,7 @@ export class ForwardSession {
     options: ForwardSessionOptions,
   ): Promise<ForwardSession> {
     const model = compileForwardModel(decoded, view, options);
-    const session = await runtime.createSession(model.bytes, {
-      threads: options.threads,
-      optimization: options.optimization,
-      externalData: decoded.externalData,
-    });
+    const session = await openSession(runtime, model.bytes, decoded, options);
     const declared = view.inputs[0].dims?.[0];
     return new ForwardSession(model, session, options.inputShape, typeof declared === 'number' ? declared : undefined);
   }

@@ -4,6 +4,7 @@ import type { DecodedModel } from '../onnx/decode.js';
 import type { GraphView } from '../onnx/graph.js';
 import type { Runtime, Session, SessionOptions } from './types.js';
 import { InvalidInputError } from '../errors.js';
+import { openSession } from './open-session.js';
 import { toF32, toRt } from './tensors.js';
 
 export class TailSession {
@@ -20,11 +21,7 @@ export class TailSession {
     options: TailOptions & SessionOptions,
   ): Promise<TailSession> {
     const model = await compileTailModel(runtime, decoded, options, view);
-    const session = await runtime.createSession(model.bytes, {
-      threads: options.threads,
-      optimization: options.optimization,
-      externalData: decoded.externalData,
-    });
+    const session = await openSession(runtime, model.bytes, decoded, options);
     return new TailSession(model, session, options.inputShape);
   }
 
