@@ -46,5 +46,12 @@ export { COLORMAPS, colormapLut } from './image/colormap.js';
 export { parseNpy, encodeNpy } from './io-npy.js';
 export { IMAGENET_LABELS } from './labels/imagenet.js';
 export { parseLabels, resolveClass, labelsFor } from './labels/labels.js';
-export { ImageExplainer, createImageExplainer, explain, type CreateOptions, type ModelInput } from './api/image-explainer.js';
+export {
+  ImageExplainer,
+  createImageExplainer,
+  explain,
+  explainOnce,
+  type CreateOptions,
+  type ModelInput,
+} from './api/image-explainer.js';
 export type { ExplainOptions, ExplainResult, ImageSource, Platform, Prediction, TargetSpec } from './api/options.js';

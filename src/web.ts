@@ -14,7 +14,12 @@ import { decodeModel, type DecodedModel } from './onnx/decode.js';
 import { createOrtRuntime, type OrtModule } from './runtime/ort.js';
 import type { Runtime, Session, SessionOptions } from './runtime/types.js';
 import { InvalidModelError, RuntimeError } from './errors.js';
-import { createImageExplainer as createCoreExplainer, type CreateOptions, type ImageExplainer } from './api/image-explainer.js';
+import {
+  createImageExplainer as createCoreExplainer,
+  explainOnce,
+  type CreateOptions,
+  type ImageExplainer,
+} from './api/image-explainer.js';
 import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './api/options.js';
 import { decodeImage } from './image/io-web.js';
 
@@ -136,10 +141,5 @@ export async function explain(
   images: readonly ImageSource[],
   options: ExplainOptions & WebCreateOptions = {},
 ): Promise<ExplainResult[]> {
-  const ex = await createImageExplainer(model, options);
-  try {
-    return await ex.explain(images, options);
-  } finally {
-    await ex.release();
-  }
+  return explainOnce(createImageExplainer(model, options), images, options);
 }
