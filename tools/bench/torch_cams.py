@@ -50,12 +50,16 @@ def manifest(cache_dir: str) -> dict:
 
 
 def normalise_and_resize(cam: np.ndarray, size) -> np.ndarray:
-    """ReLU'd raw maps [N, h, w] → per-image min-max to [0, 1], then bilinear (half-pixel) to `size` [H, W]."""
-    lo = cam.min(axis=(1, 2), keepdims=True)
-    cam = cam - lo
-    cam = cam / (1e-7 + cam.max(axis=(1, 2), keepdims=True))
-    t = torch.from_numpy(np.ascontiguousarray(cam, dtype=np.float32))[:, None]
-    return F.interpolate(t, size=tuple(size), mode="bilinear", align_corners=False)[:, 0].numpy()
+    """ReLU'd raw maps [N, h, w] → per-image min-max to [0, 1], bilinear (half-pixel) to `size` [H, W], then min-max
+    again (the popular library's order)."""
+    t = torch.from_numpy(np.ascontiguousarray(min_max(cam), dtype=np.float32))[:, None]
+    return min_max(F.interpolate(t, size=tuple(size), mode="bilinear", align_corners=False)[:, 0].numpy())
+
+
+def min_max(cam: np.ndarray) -> np.ndarray:
+    """Per-image (x − min) / (max − min + 1e-7) over the last two axes."""
+    cam = cam - cam.min(axis=(1, 2), keepdims=True)
+    return cam / (1e-7 + cam.max(axis=(1, 2), keepdims=True))
 
 
 class HookedGradCAM:
