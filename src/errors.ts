@@ -82,6 +82,13 @@ export class UnsupportedOpError extends GcamError {
   }
 }
 
+/** An image that cannot be read (missing, unfetchable, undecodable); both image I/O edges (sharp, the canvas) throw it. */
+export class ImageReadError extends GcamError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('IMAGE_READ', message, options);
+  }
+}
+
 /** onnxruntime refused or failed to run a model gcam built; wraps its message. */
 export class RuntimeError extends GcamError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -75,7 +75,7 @@ export function loadModel(source: string | Uint8Array): DecodedModel {
   return decodeModel(bytes, `Model file '${source}'`, (location) => readFileSync(resolve(dir, location)), dir);
 }
 
-export { readImage, writeImage, writeFileAtomic, composeFigure, ImageReadError } from './image/io-node.js';
+export { readImage, writeImage, writeFileAtomic, composeFigure } from './image/io-node.js';
 
 /** The Node platform: onnxruntime-node plus sharp image decoding. */
 export function nodePlatform(): Platform {

@@ -25,7 +25,6 @@ import { decodeImage } from './image/io-web.js';
 
 export * from './index.js';
 export { decodeImage, encodePng, toImageData, type WebImageSource } from './image/io-web.js';
-export { ImageReadError } from './image/read-error.js';
 
 let runtime: Runtime | undefined;
 

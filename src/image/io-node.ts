@@ -7,13 +7,7 @@ import { dirname, basename, join, extname } from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
 import type { RawImage } from './raw.js';
 import { resizeBilinearAntialiased } from './resize.js';
-import { GcamError, InvalidInputError } from '../errors.js';
-
-export class ImageReadError extends GcamError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('IMAGE_READ', message, options);
-  }
-}
+import { GcamError, ImageReadError, InvalidInputError } from '../errors.js';
 
 /** sharp's raw output as a RawImage (a view, no copy). */
 function toRaw(data: Buffer, info: { width: number; height: number; channels: number }): RawImage {

@@ -4,7 +4,7 @@
  * createImageBitmap, pixels read back through an OffscreenCanvas.
  */
 import type { RawImage } from './raw.js';
-import { ImageReadError } from './read-error.js';
+import { ImageReadError } from '../errors.js';
 import { GcamError, InvalidInputError } from '../errors.js';
 
 /** What a page may hold an image as: bytes, a Blob/File, a URL to fetch, or an already decoded picture. */
