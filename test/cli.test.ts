@@ -590,26 +590,18 @@ describe('gcam explain --method and the smoothing/aggregation flags (resnet fixt
   const target = fx.targets[n];
   const image = (maps: number[]) => maps.slice(n * h * w, (n + 1) * h * w);
 
-  async function camFor(...args: string[]): Promise<{ dims: number[]; data: Float32Array }> {
+  /** gcam explain on image n of the fixture as a .npy (class `target`, no preprocessing), plus the given flags. */
+  async function explainNpy(...args: string[]): Promise<{ r: Awaited<ReturnType<typeof runCli>>; dir: string }> {
     const dir = tempDir();
     const npy = join(dir, 'x.npy');
     writeFileSync(npy, encodeNpy(fixtureImage(fx, n), [1, c, h, w]));
-    const cam = join(dir, 'cam.npy');
-    const r = await runCli([
-      'explain',
-      npy,
-      '--model',
-      fx.onnxPath,
-      '--preprocess',
-      'none',
-      '--class',
-      String(target),
-      '--save-cam',
-      cam,
-      '--out',
-      join(dir, 'out'),
-      ...args,
-    ]);
+    const r = await runCli(['explain', npy, '--model', fx.onnxPath, '--preprocess', 'none', '--out', join(dir, 'out'), ...args]);
+    return { r, dir };
+  }
+
+  async function camFor(...args: string[]): Promise<{ dims: number[]; data: Float32Array }> {
+    const cam = join(tempDir(), 'cam.npy');
+    const { r } = await explainNpy('--class', String(target), '--save-cam', cam, ...args);
     assert.equal(r.code, 0, r.stderr);
     return readNpy(cam);
   }
@@ -642,22 +634,8 @@ describe('gcam explain --method and the smoothing/aggregation flags (resnet fixt
     const list = await runCli(['methods']);
     assert.equal(list.code, 0);
     for (const m of METHOD_NAMES) assert.match(list.stdout, new RegExp(`^${m.replace('+', '\\+')}\\s`, 'm'));
-    const dir = tempDir();
-    const npy = join(dir, 'x.npy');
-    writeFileSync(npy, encodeNpy(fixtureImage(fx, n), [1, c, h, w]));
+    const { r: bad, dir } = await explainNpy('--method', 'gradcam+++');
     const out = join(dir, 'out');
-    const bad = await runCli([
-      'explain',
-      npy,
-      '--model',
-      fx.onnxPath,
-      '--preprocess',
-      'none',
-      '--method',
-      'gradcam+++',
-      '--out',
-      out,
-    ]);
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /method/);
     assert.match(bad.stderr, /'gradcam\+\+\+'.*gradcam, gradcam\+\+, /);
