@@ -3,6 +3,7 @@
  * references written from the same formulas in tools/cam_reference.py (tools/gen_method_fixtures.py): the normalised
  * map at the layer's resolution for the layer methods, at the input's for the input-level methods and options.
  */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createImageExplainer, type ExplainOptions, type ExplainResult, type ImageExplainer } from '../src/node.js';
@@ -21,6 +22,8 @@ interface MethodsFixture {
     dims: number[];
     layerMaps: Record<string, number[]>;
     guidedgradcam: number[];
+    /** Image 0's final map per method (the deep layer only). */
+    finalMaps?: Record<string, number[]>;
     eigenSmooth: Record<string, number[]>;
   }[];
   inputMaps: {
@@ -59,6 +62,10 @@ for (const fx of loadE2eFixtures()) {
             TOL,
             `${fx.model} ${method} ${layer.module}`,
           );
+          // The final map as it is (neither side normalised again here): min-max, upsample, min-max in the reference.
+          const final = layer.finalMaps?.[method];
+          assert.ok(final || layer !== ref.layers[0], `${fx.model}: the deep layer's fixture has a final ${method} map`);
+          if (final) assertClose(rs[0].inputMap, final, TOL, `${fx.model} ${method} ${layer.module} final map`);
         });
         if (method === 'ablationcam' || method === 'scorecam')
           it(`${method} at ${layer.id} layer in chunks of 3 (a short last chunk)`, async () => {

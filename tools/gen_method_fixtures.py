@@ -8,7 +8,7 @@ The models are rebuilt from gen_e2e_fixtures.py's definitions and seeds; the scr
 committed fixture's before writing anything.
 
 Per model (batch of 2 with targets 3 and 7, both fixture layers): the normalised map at the layer's resolution (ReLU,
-per-image min-max) of every layer method; the input-level maps (saliency, guided backpropagation, guided Grad-CAM);
+per-image min-max) of every layer method, and at the deep layer image 0's final map (min-max, upsample, min-max); the input-level maps (saliency, guided backpropagation, guided Grad-CAM);
 eigen-smooth (Grad-CAM, LayerCAM), aug-smooth (Grad-CAM) and the two layers combined (Grad-CAM), at the input size.
 """
 import json
@@ -128,12 +128,13 @@ def generate(index):
     final_gradcam = {}
     for lid, path in layers:
         a, g = values[lid]
-        maps = {m: flat(ref.normalise(fn(a, g))) for m, fn in LAYER_METHODS.items()}
+        raws = {m: fn(a, g) for m, fn in LAYER_METHODS.items()}
         with torch.no_grad():
             w = ref.scorecam_weights(a, x, model, targets)
-        maps['scorecam'] = flat(ref.normalise(ref.weighted_sum(w, a)))
+        raws['scorecam'] = ref.weighted_sum(w, a)
         w = ref.ablation_weights(a, lambda i, k: ablated(model, modules[lid], x, i, a.shape[1])[k], logits, targets)
-        maps['ablationcam'] = flat(ref.normalise(ref.weighted_sum(w, a)))
+        raws['ablationcam'] = ref.weighted_sum(w, a)
+        maps = {m: flat(ref.normalise(raw)) for m, raw in raws.items()}
         final_gradcam[lid] = ref.final_map(ref.gradcam(a, g), size)
         guided_gc = ref.max_abs_channels(dx_guided) * final_gradcam[lid]
         out_layers.append({
@@ -142,6 +143,10 @@ def generate(index):
             'dims': list(a.shape),
             'layerMaps': maps,
             'guidedgradcam': flat(ref.normalise(guided_gc)),
+            # The deep layer only, image 0 only, 6 decimals (the tests' tolerance is 1e-4): every method's final map
+            # at the input size, in pytorch-grad-cam's order (min-max, upsample, min-max again).
+            **({'finalMaps': {m: [round(float(v), 6) for v in ref.final_map(raw, size)[0].reshape(-1)]
+                              for m, raw in raws.items()}} if lid == layers[0][0] else {}),
             'eigenSmooth': {
                 'gradcam': flat(ref.normalise(ref.projection(ref.gradcam_weights(a, g)[:, :, None, None] * a))),
                 'layercam': flat(ref.normalise(ref.projection(F.relu(g) * a))),
