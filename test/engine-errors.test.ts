@@ -131,7 +131,10 @@ describe('engine errors', () => {
   });
 
   it('targetWeights of the wrong shape → InvalidInputError', async () => {
-    const explainer = await ExplainSession.create(runtime, decodeModel(branchyModel()), { targets: ['a'], inputShape: [1, 2, 4, 4] });
+    const explainer = await ExplainSession.create(runtime, decodeModel(branchyModel()), {
+      targets: ['a'],
+      inputShape: [1, 2, 4, 4],
+    });
     try {
       const x = new Float32Array(2 * 2 * 4 * 4).fill(1);
       await assert.rejects(

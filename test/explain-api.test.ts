@@ -251,7 +251,8 @@ describe('explain() on a 1-channel model', () => {
     const image = { width: 4, height: 4, channels: 3, data: new Uint8Array(48).map((_, i) => i * 5) };
     await assert.rejects(
       explain(gray, [image], { preprocess: rgb }),
-      (e: unknown) => e instanceof InvalidInputError && /gives 3 mean and 3 std values but the model takes 1 channels/.test(e.message),
+      (e: unknown) =>
+        e instanceof InvalidInputError && /gives 3 mean and 3 std values but the model takes 1 channels/.test(e.message),
     );
     // The presets adapt to one channel: the same image runs with 'imagenet'.
     const [r] = await explain(gray, [image], { preprocess: 'imagenet' });

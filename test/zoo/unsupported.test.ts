@@ -28,24 +28,27 @@ describe('ResNet-18 exported in training mode: unsupported ops are named with th
     const view = new GraphView(decoded.proto);
     const layers = await listLayers(nodeRuntime(), decoded, { view, inputShape: INPUT });
     const layer3 = resolveLayer('layer3', layers, view);
-    await assert.rejects(ExplainSession.create(nodeRuntime(), decoded, { targets: [layer3], inputShape: INPUT }), (e: unknown) => {
-      assert.ok(e instanceof UnsupportedOpError, String(e));
-      assert.equal(e.ops.length, 5, 'the 5 BatchNormalizations of layer4 on the path, listed at once');
-      for (const op of e.ops) {
-        assert.equal(op.opType, 'BatchNormalization');
-        assert.match(op.node, /^\/layer4\//);
-        assert.match(op.reason ?? '', /training_mode=1|training-mode outputs/);
-      }
-      assert.ok(e.ops.some((o) => o.node === '/layer4/layer4.1/bn2/BatchNormalization'));
-      // Nearest first: the residual Add after the last BatchNorm, then layer4's output (its ReLU).
-      assert.deepEqual(e.workingLayers.slice(0, 2), ['/layer4/layer4.1/Add_output_0', LAYER4]);
-      assert.match(e.message, /BatchNormalization \(node '\/layer4\/layer4\.0\/bn1\/BatchNormalization'\): training_mode=1/);
-      assert.match(
-        e.message,
-        /can be explained: '\/layer4\/layer4\.1\/Add_output_0', '\/layer4\/layer4\.1\/relu_1\/Relu_output_0'/,
-      );
-      return true;
-    });
+    await assert.rejects(
+      ExplainSession.create(nodeRuntime(), decoded, { targets: [layer3], inputShape: INPUT }),
+      (e: unknown) => {
+        assert.ok(e instanceof UnsupportedOpError, String(e));
+        assert.equal(e.ops.length, 5, 'the 5 BatchNormalizations of layer4 on the path, listed at once');
+        for (const op of e.ops) {
+          assert.equal(op.opType, 'BatchNormalization');
+          assert.match(op.node, /^\/layer4\//);
+          assert.match(op.reason ?? '', /training_mode=1|training-mode outputs/);
+        }
+        assert.ok(e.ops.some((o) => o.node === '/layer4/layer4.1/bn2/BatchNormalization'));
+        // Nearest first: the residual Add after the last BatchNorm, then layer4's output (its ReLU).
+        assert.deepEqual(e.workingLayers.slice(0, 2), ['/layer4/layer4.1/Add_output_0', LAYER4]);
+        assert.match(e.message, /BatchNormalization \(node '\/layer4\/layer4\.0\/bn1\/BatchNormalization'\): training_mode=1/);
+        assert.match(
+          e.message,
+          /can be explained: '\/layer4\/layer4\.1\/Add_output_0', '\/layer4\/layer4\.1\/relu_1\/Relu_output_0'/,
+        );
+        return true;
+      },
+    );
     // The suggested layer does work.
     const ex = await ExplainSession.create(nodeRuntime(), decoded, { targets: [LAYER4], inputShape: INPUT });
     const run = await ex.run(
