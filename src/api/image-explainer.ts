@@ -38,6 +38,10 @@ export class ImageExplainer {
   }
 
   static async create(platform: Platform, decoded: DecodedModel, options: CreateOptions = {}): Promise<ImageExplainer> {
+    if (!isDecoded(decoded))
+      throw new InvalidModelError(
+        `The model must be a file path, ONNX bytes or a model from decodeModel(); got ${describeValue(decoded)}.`,
+      );
     const view = new GraphView(decoded.proto);
     const inputShape = defaultInputShape(view, options.size);
     const layers = await listLayers(platform.runtime, decoded, { view, inputShape });
@@ -70,6 +74,7 @@ export class ImageExplainer {
         inputShape: this.inputShape,
         fixedBatch: typeof declared === 'number' ? declared : undefined,
         inputName,
+        cores: this.platform.cores,
         resolveLayers: (names) => this.resolveLayers(names),
       },
       images.length,
@@ -97,6 +102,7 @@ export class ImageExplainer {
           ...plan.session,
         });
         const scores = await forward.scores(stack(prepared));
+        prepared.forEach((p, i) => checkScores(scores, i, this.numClasses, p.source));
         prepared.forEach((_, i) => {
           const row = scores.subarray(i * this.numClasses, (i + 1) * this.numClasses);
           for (const cls of topIndices(row, t.k)) rows.push({ image: i, cls });
@@ -116,6 +122,7 @@ export class ImageExplainer {
           x,
           part.map((r) => r.cls),
         );
+        part.forEach((r, j) => checkScores(run.scores, j, this.numClasses, prepared[r.image].source));
         part.forEach((r, j) => {
           scored[r.image] ??= scoreRow(run.scores.subarray(j * this.numClasses, (j + 1) * this.numClasses), activation, plan);
         });
@@ -155,6 +162,27 @@ function outputsOf(
   const [, , ih, iw] = inputShape;
   const layer = { name: plan.layers.map((l) => l.name).join('+'), tensor: plan.layers.map((l) => l.tensor).join('+') };
   return [{ maps: averageLayerMaps(perLayer, ih, iw, true, plan.relu), layer }];
+}
+
+/** Scores that are NaN or ±Infinity make every map meaningless: an error naming the image and the class. */
+function checkScores(scores: Float32Array, row: number, k: number, source: string): void {
+  for (let c = 0; c < k; c++) {
+    const v = scores[row * k + c];
+    if (!Number.isFinite(v))
+      throw new InvalidModelError(
+        `The model's score for class ${c} of ${source} is not finite (${v}): its weights or this input hold NaN or Infinity.`,
+      );
+  }
+}
+
+function isDecoded(m: unknown): m is DecodedModel {
+  return typeof m === 'object' && m !== null && 'proto' in m && 'bytes' in m && (m as DecodedModel).bytes instanceof Uint8Array;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'object') return `an object without a decoded model (${Object.keys(v).slice(0, 3).join(', ') || 'no keys'})`;
+  return `a ${typeof v}`;
 }
 
 /** The model inputs of several prepared images, one after the other. */

@@ -12,6 +12,8 @@ export type ImageSource = string | Uint8Array | RawImage | { tensor: Float32Arra
 export interface Platform {
   runtime: Runtime;
   decodeImage(source: string | Uint8Array): Promise<RawImage>;
+  /** Logical cores of the machine, if known: `threads` may be at most 4 per core. */
+  cores?: number;
 }
 
 /** A class: its index, or its label text. */

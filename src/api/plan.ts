@@ -51,6 +51,8 @@ export interface ModelFacts {
   /** The model's own batch size when its input fixes one. */
   fixedBatch?: number;
   inputName: string;
+  /** The machine's logical cores, when the platform knows them (bounds `threads`). */
+  cores?: number;
   resolveLayers(names?: readonly string[]): LayerRef[];
 }
 
@@ -62,6 +64,8 @@ export function resolvePlan(model: ModelFacts, imageCount: number, options: Expl
   const inputOnly = !req.layerGradients && req.inputGradient !== undefined;
   if (options.layers !== undefined && !(Array.isArray(options.layers) && options.layers.every((l) => typeof l === 'string')))
     throw new InvalidOptionError('layers', 'must be a list of layer names (strings).');
+  if (options.layers?.some((l) => l.trim() === ''))
+    throw new InvalidOptionError('layers', 'holds an empty name; give tensor, node or module names (see `gcam layers`).');
   const layers = inputOnly ? [{ name: 'input', tensor: model.inputName }] : model.resolveLayers(options.layers);
   const k = model.numClasses;
   const labels = labelsFor(k, options.labels);
@@ -71,7 +75,8 @@ export function resolvePlan(model: ModelFacts, imageCount: number, options: Expl
     ablationBatch: positiveInt('ablationBatch', options.ablationBatch) ?? 32,
   };
   const batch = positiveInt('batchSize', options.batchSize);
-  const threads = positiveInt('threads', options.threads, MAX_THREADS);
+  // More threads than 4 per core only slows onnxruntime down; far more is a typo that makes it spawn without end.
+  const threads = positiveInt('threads', options.threads, 4 * (model.cores ?? FALLBACK_CORES));
   if (options.grid !== undefined && !(options.grid.length === 2 && options.grid.every((g) => Number.isInteger(g) && g >= 1)))
     throw new InvalidOptionError('grid', `must be two positive integers [rows, columns]; got ${JSON.stringify(options.grid)}.`);
   return {
@@ -93,8 +98,8 @@ export function resolvePlan(model: ModelFacts, imageCount: number, options: Expl
   };
 }
 
-/** More intra-op threads than this is a typo, not a machine. */
-const MAX_THREADS = 1024;
+/** The core count assumed when the platform does not tell. */
+const FALLBACK_CORES = 64;
 
 function positiveInt(option: string, v: number | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;

@@ -26,7 +26,9 @@ export async function prepareSource(
       throw new InvalidInputError(
         `Tensor input ${img.name ?? `#${index}`} is [${img.dims.join(', ')}] with ${img.tensor.length} values; the model takes [${c}, ${h}, ${w}].`,
       );
-    return { source: img.name ?? `tensor #${index}`, tensor: img.tensor };
+    const source = img.name ?? `tensor #${index}`;
+    checkFinite(img.tensor, `Tensor input ${source}`);
+    return { source, tensor: img.tensor };
   }
   const source = describe(img, index);
   if (preprocess === 'none')
@@ -62,4 +64,11 @@ function checkRaw(img: RawImage, source: string): RawImage {
         `${width * height * channels} bytes; got ${data?.length ?? 'no data'}.`,
     );
   return img;
+}
+
+/** NaN or ±Infinity in a model input would give NaN scores and blank maps: refused, with where it is. */
+function checkFinite(x: Float32Array, what: string): void {
+  for (let i = 0; i < x.length; i++)
+    if (!Number.isFinite(x[i]))
+      throw new InvalidInputError(`${what} holds ${x[i]} at index ${i}: inputs must be finite numbers.`);
 }

@@ -110,6 +110,11 @@ export function imageInput(view: GraphView): GraphView['inputs'][number] {
         `gcam needs an image classifier taking float NCHW input; re-export the model with the preprocessing outside the graph.`,
     );
   }
+  // Otherwise no layer would depend on the image, and the error would surface later as a puzzling "no layer".
+  if (!view.consumers.has(input.name) && !view.outputs.some((o) => o.name === input.name))
+    throw new InvalidModelError(
+      `The model input '${input.name}' is not read by any node: the graph does not depend on the image. Export the model again with its real input.`,
+    );
   return input;
 }
 

@@ -5,13 +5,15 @@ import type { GraphView } from '../onnx/graph.js';
 import type { Runtime, Session, SessionOptions } from './types.js';
 import { InvalidInputError } from '../errors.js';
 import { openSession } from './open-session.js';
-import { toF32, toRt } from './tensors.js';
+import { padRows, toF32, toRt } from './tensors.js';
 
 export class TailSession {
   private constructor(
     readonly model: TailModel,
     private readonly session: Session,
     private readonly inputShape: readonly number[],
+    /** The model's own batch size when it fixes one: the image input takes exactly that many. */
+    private readonly fixedBatch: number | undefined,
   ) {}
 
   static async create(
@@ -22,7 +24,8 @@ export class TailSession {
   ): Promise<TailSession> {
     const model = await compileTailModel(runtime, decoded, options, view);
     const session = await openSession(runtime, model.bytes, decoded, options);
-    return new TailSession(model, session, options.inputShape);
+    const declared = view.inputs[0].dims?.[0];
+    return new TailSession(model, session, options.inputShape, typeof declared === 'number' ? declared : undefined);
   }
 
   /**
@@ -36,22 +39,26 @@ export class TailSession {
       throw new InvalidInputError(
         `Activations hold ${activations.length} values, not a whole number of [${this.model.activationDims.join(', ')}].`,
       );
-    const [, c, h, w] = this.inputShape;
-    const run = async (images: number) => {
-      const x = new Float32Array(images * image.length);
-      for (let j = 0; j < images; j++) x.set(image, j * image.length);
-      const out = await this.session.run(
-        {
-          [this.model.imageName]: toRt(x, [images, c, h, w], this.model.imageElemType),
-          [this.model.activationName]: toRt(activations, [m, ...this.model.activationDims], this.model.activationElemType),
-        },
-        [this.model.scoresName],
-      );
-      return toF32(out[this.model.scoresName]);
-    };
+    const f = this.fixedBatch;
+    if (f === undefined) return this.run(activations, m, image);
+    // A fixed batch: F copies of the image with F activations at a time, the last chunk padded with zero rows.
+    const out: Float32Array[] = [];
+    for (let s = 0; s < m; s += f) {
+      const rows = Math.min(f, m - s);
+      const scores = await this.feed(padRows(activations.subarray(s * per, (s + rows) * per), rows, f), f, image, f);
+      out.push(scores.subarray(0, (scores.length / f) * rows));
+    }
+    const joined = new Float32Array(out.reduce((a, o) => a + o.length, 0));
+    out.reduce((o, part) => (joined.set(part, o), o + part.length), 0);
+    return joined;
+  }
+
+  /** Scores of m activations, the image given as often as the tail needs (see the class comment). */
+  private async run(activations: Float32Array, m: number, image: Float32Array): Promise<Float32Array> {
+    const run = (images: number) => this.feed(activations, m, image, images);
     if (this.model.needsImage) return run(m);
     // onnxruntime runs every node of the graph whatever is fetched, the user's own forward pass included: an empty image
-    // batch makes that pass cost nothing. Models that refuse it (a fixed batch dimension) get the image once.
+    // batch makes that pass cost nothing. Sessions that refuse it get the image once.
     if (this.emptyImageBatch)
       try {
         return await run(0);
@@ -59,6 +66,21 @@ export class TailSession {
         this.emptyImageBatch = false;
       }
     return run(1);
+  }
+
+  /** One session run: m activations and `images` copies of the image. */
+  private async feed(activations: Float32Array, m: number, image: Float32Array, images: number): Promise<Float32Array> {
+    const [, c, h, w] = this.inputShape;
+    const x = new Float32Array(images * image.length);
+    for (let j = 0; j < images; j++) x.set(image, j * image.length);
+    const out = await this.session.run(
+      {
+        [this.model.imageName]: toRt(x, [images, c, h, w], this.model.imageElemType),
+        [this.model.activationName]: toRt(activations, [m, ...this.model.activationDims], this.model.activationElemType),
+      },
+      [this.model.scoresName],
+    );
+    return toF32(out[this.model.scoresName]);
   }
 
   /** Whether the session accepts a [0, C, H, W] image (see scores). */

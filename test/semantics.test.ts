@@ -1,0 +1,158 @@
+/**
+ * What the pipeline does with unusual but legal models and hostile arguments: a model that fixes its batch runs any
+ * number of images (padded, the padding dropped) with the same maps as the same model with a dynamic batch; NaN or
+ * Infinity in an input or in the scores is an error naming where; empty layer names, a missing model, a dangling
+ * image input and absurd thread counts are typed errors.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { GcamError, InvalidModelError, InvalidOptionError, InvalidInputError, explain, type ExplainResult } from '../src/node.js';
+import { tinyModel } from './helpers/tiny-model.js';
+import { assertClose } from './helpers/compare.js';
+
+/** A small CNN: Conv 3→4 (3×3, pad 1) → Relu → GlobalAveragePool → Flatten → Gemm 4→3, batch `batch`. */
+function cnn(batch: number | string): Uint8Array {
+  const rnd = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 0.5);
+  return tinyModel({
+    inputs: [{ name: 'x', dims: [batch, 3, 8, 8] }],
+    outputs: ['y'],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['p'] },
+      { op: 'Flatten', inputs: ['p'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'g', 'gb'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+    initializers: [
+      { name: 'w', dims: [4, 3, 3, 3], values: rnd(108, 1) },
+      { name: 'b', dims: [4], values: rnd(4, 2) },
+      { name: 'g', dims: [3, 4], values: rnd(12, 3) },
+      { name: 'gb', dims: [3], values: rnd(3, 4) },
+    ],
+  });
+}
+
+function images(n: number): { tensor: Float32Array; dims: number[]; name: string }[] {
+  return Array.from({ length: n }, (_, k) => ({
+    name: `t${k}`,
+    dims: [3, 8, 8],
+    tensor: Float32Array.from({ length: 192 }, (_, i) => Math.cos(k * 3.1 + i * 0.37) * 2),
+  }));
+}
+
+const maps = (rs: ExplainResult[]) => rs.flatMap((r) => [...r.inputMap]);
+
+describe('a model with a fixed batch', () => {
+  for (const method of ['gradcam', 'scorecam', 'ablationcam', 'eigencam', 'saliency'] as const)
+    it(`${method}: 3 images through a batch-2 model equal the dynamic-batch model's maps`, async () => {
+      const options = { preprocess: 'none' as const, layers: ['r'], method, topK: 2 };
+      const fixed = await explain(cnn(2), images(3), options);
+      const dynamic = await explain(cnn('N'), images(3), options);
+      assert.equal(fixed.length, dynamic.length);
+      assert.deepEqual(
+        fixed.map((r) => [r.image, r.classIndex]),
+        dynamic.map((r) => [r.image, r.classIndex]),
+      );
+      assertClose(maps(fixed), maps(dynamic), 1e-6, `${method}: fixed vs dynamic batch`);
+    });
+});
+
+describe('non-finite values', () => {
+  it('NaN in an input tensor is an error naming the input and the index', async () => {
+    const [good, bad] = images(2);
+    bad.tensor[17] = NaN;
+    await assert.rejects(
+      explain(cnn('N'), [good, bad], { preprocess: 'none' }),
+      (e: unknown) => e instanceof InvalidInputError && /t1/.test(e.message) && /NaN/.test(e.message) && /17/.test(e.message),
+    );
+  });
+
+  it('a model whose weights hold Infinity gives non-finite scores: an error naming the model output', async () => {
+    const bytes = cnn('N');
+    const poisoned = tinyModelWithInfinity(bytes);
+    await assert.rejects(
+      explain(poisoned, images(1), { preprocess: 'none' }),
+      (e: unknown) => e instanceof InvalidModelError && /not finite/.test(e.message),
+    );
+  });
+});
+
+/** The cnn with its Gemm bias set to +Infinity. */
+function tinyModelWithInfinity(_bytes: Uint8Array): Uint8Array {
+  return tinyModel({
+    inputs: [{ name: 'x', dims: ['N', 3, 8, 8] }],
+    outputs: ['y'],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['p'] },
+      { op: 'Flatten', inputs: ['p'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'g', 'gb'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+    initializers: [
+      { name: 'w', dims: [4, 3, 3, 3], values: Array(108).fill(0.1) },
+      { name: 'g', dims: [3, 4], values: Array(12).fill(0.2) },
+      { name: 'gb', dims: [3], values: [Infinity, 0, 0] },
+    ],
+  });
+}
+
+describe('hostile arguments', () => {
+  it('an empty layer name is refused', async () => {
+    await assert.rejects(
+      explain(cnn('N'), images(1), { preprocess: 'none', layers: [''] }),
+      (e: unknown) => e instanceof InvalidOptionError && e.option === 'layers',
+    );
+  });
+
+  it('layers that are not strings, a NaN batch size, absurd thread counts', async () => {
+    for (const [options, option] of [
+      [{ layers: [42] }, 'layers'],
+      [{ batchSize: NaN }, 'batchSize'],
+      [{ threads: 100000 }, 'threads'],
+      [{ topK: 1.5 }, 'topK'],
+    ] as const)
+      await assert.rejects(
+        explain(cnn('N'), images(1), { preprocess: 'none', ...(options as object) }),
+        (e: unknown) => e instanceof InvalidOptionError && e.option === option,
+        `${JSON.stringify(options)}`,
+      );
+  });
+
+  it('a missing model, an image list that is not a list', async () => {
+    for (const model of [null, undefined, 42, {}])
+      await assert.rejects(
+        explain(model as never, images(1), { preprocess: 'none' }),
+        (e: unknown) => e instanceof InvalidModelError,
+        `model ${String(model)}`,
+      );
+    await assert.rejects(explain(cnn('N'), 'x.png' as never, {}), (e: unknown) => e instanceof InvalidInputError);
+    await assert.rejects(explain(cnn('N'), [null as never], {}), (e: unknown) => e instanceof GcamError);
+  });
+
+  it('RawImages with a wrong byte count, no pixels or 5 channels are typed errors naming the image', async () => {
+    for (const img of [
+      { width: 4, height: 4, channels: 3, data: new Uint8Array(47) },
+      { width: 0, height: 0, channels: 3, data: new Uint8Array(0) },
+      { width: 2, height: 2, channels: 5, data: new Uint8Array(20) },
+    ])
+      await assert.rejects(
+        explain(cnn('N'), [{ ...img, name: 'odd' }], {}),
+        (e: unknown) => e instanceof InvalidInputError && /odd/.test(e.message),
+        JSON.stringify({ ...img, data: img.data.length }),
+      );
+  });
+
+  it('an image input no node reads is named as such', async () => {
+    const dangling = tinyModel({
+      inputs: [{ name: 'img', dims: ['N', 3, 8, 8] }],
+      outputs: ['y'],
+      nodes: [{ op: 'Identity', inputs: ['k'], outputs: ['y'] }],
+      initializers: [{ name: 'k', dims: [1, 3], values: [1, 2, 3] }],
+    });
+    await assert.rejects(
+      explain(dangling, images(1), { preprocess: 'none' }),
+      (e: unknown) => e instanceof InvalidModelError && /'img'/.test(e.message) && /not read by any node/.test(e.message),
+    );
+  });
+});
