@@ -2,6 +2,8 @@
  * Node entry point (`gcam`): the platform-free core plus onnxruntime-node, model files and sharp image decoding; the
  * browser entry (web.ts) mirrors it.
  */
+// First, so that onnxruntime-node (imported below) loads with its telemetry off.
+import './runtime/telemetry-off.js';
 import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
