@@ -9,6 +9,7 @@ import tseslint from 'typescript-eslint';
 const NODE_EDGES = [
   'src/node.ts', // the Node entry: onnxruntime-node, model files and their external data, temporary folders
   'src/runtime/telemetry-off.ts', // sets onnxruntime-node's ORT_DISABLE_TELEMETRY in process.env before it loads
+  'src/files/**', // the file system: regular files only, external data inside the model's folder, private temp folders
   'src/image/io-node.ts', // image decoding/encoding with sharp, atomic file writes
   'src/builtin.ts', // reads the built-in model's files shipped beside the package
   'src/scenes/render-node.ts', // rasterises the scene SVGs with sharp

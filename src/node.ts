@@ -4,14 +4,14 @@
  */
 // First, so that onnxruntime-node (imported below) loads with its telemetry off.
 import './runtime/telemetry-off.js';
-import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { decodeModel, type DecodedModel, type ExternalData } from './onnx/decode.js';
-import { createOrtRuntime, type ExternalDataPlacer, type OrtModule } from './runtime/ort.js';
+import { dirname, resolve } from 'node:path';
+import { decodeModel, type DecodedModel } from './onnx/decode.js';
+import { createOrtRuntime, type OrtModule } from './runtime/ort.js';
 import type { Runtime } from './runtime/types.js';
-import { InvalidModelError } from './errors.js';
+import { placeExternalData } from './files/explain-folder.js';
+import { modelError, readExternalRange } from './files/external-file.js';
+import { readRegularFile } from './files/regular-file.js';
 import { ImageExplainer, explainOnce, type CreateOptions } from './api/image-explainer.js';
 import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './api/options.js';
 import { readImage } from './image/io-node.js';
@@ -25,56 +25,24 @@ export function nodeRuntime(): Runtime {
 }
 
 /**
- * onnxruntime resolves external data relative to the model file and refuses paths (symlinks included) that leave
- * its folder. So the explain model is written into a temporary folder holding hard links to the data files (no copy);
- * across file systems, as a hidden temporary file beside the original model; failing that, with copies of the data.
+ * A .onnx file is one protobuf message, which protobuf caps at 2 GiB; anything larger cannot be a model, and is
+ * refused before it is read. Larger models keep their weights in external data files, which have no such cap.
  */
-const placeExternalData: ExternalDataPlacer = (model, ext) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gcam-'));
-  const cleanDir = () => rmSync(dir, { recursive: true, force: true });
-  try {
-    linkAll(ext, dir, linkSync);
-  } catch {
-    try {
-      const path = join(ext.baseDir, `.gcam-explain-${process.pid}-${Date.now()}.onnx`);
-      writeFileSync(path, model);
-      cleanDir();
-      return { path, cleanup: () => rmSync(path, { force: true }) };
-    } catch {
-      linkAll(ext, dir, copyFileSync);
-    }
-  }
-  const path = join(dir, 'model.onnx');
-  writeFileSync(path, model);
-  return { path, cleanup: cleanDir };
-};
+const MAX_MODEL_BYTES = 2 ** 31;
 
-function linkAll(ext: ExternalData, dir: string, place: (from: string, to: string) => void): void {
-  for (const f of ext.files) {
-    const target = join(dir, f);
-    mkdirSync(dirname(target), { recursive: true });
-    rmSync(target, { force: true });
-    place(resolve(ext.baseDir, f), target);
-  }
-}
-
-/** Loads an ONNX model from a path (external data files resolved next to it) or from bytes. */
+/**
+ * Loads an ONNX model from a path or from bytes. A path must be a regular file of at most 2 GiB; its external data
+ * files must be regular files inside its folder (or a subfolder), and only each tensor's own bytes are read.
+ */
 export function loadModel(source: string | Uint8Array): DecodedModel {
   if (typeof source !== 'string') return decodeModel(source, 'The model bytes');
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(source);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InvalidModelError(
-      code === 'ENOENT'
-        ? `Model file '${source}' does not exist.`
-        : `Model file '${source}' cannot be read (${code ?? (e as Error).message}).`,
-      { cause: e },
-    );
-  }
+  const what = `Model file '${source}'`;
+  const bytes = readRegularFile(source, what, modelError, {
+    bytes: MAX_MODEL_BYTES,
+    why: 'an ONNX file cannot exceed 2 GiB; export large models with their weights in external data files.',
+  });
   const dir = dirname(resolve(source));
-  return decodeModel(bytes, `Model file '${source}'`, (location) => readFileSync(resolve(dir, location)), dir);
+  return decodeModel(bytes, what, (location, offset, length) => readExternalRange(dir, location, offset, length), dir);
 }
 
 export { readImage, writeImage, writeFileAtomic, composeFigure } from './image/io-node.js';

@@ -8,6 +8,9 @@ import sharp, { type OverlayOptions } from 'sharp';
 import type { RawImage } from './raw.js';
 import { resizeBilinearAntialiased } from './resize.js';
 import { GcamError, ImageReadError, InvalidInputError } from '../errors.js';
+import { readRegularFile, type FileError } from '../files/regular-file.js';
+
+const imageError: FileError = (message, cause) => new ImageReadError(message, { cause });
 
 /** sharp's raw output as a RawImage (a view, no copy). */
 function toRaw(data: Buffer, info: { width: number; height: number; channels: number }): RawImage {
@@ -23,13 +26,15 @@ function toRaw(data: Buffer, info: { width: number; height: number; channels: nu
  * Decodes an image file or buffer to 8-bit RGB (alpha dropped, gray expanded, EXIF orientation applied). An embedded
  * ICC profile is ignored, as PIL's Image.open(...).convert('RGB') ignores it: models are trained on the file's raw
  * values, and converting e.g. an Adobe RGB photo to sRGB moves them by tens of levels (55 levels on an Adobe RGB JPEG photo).
+ * A path must be a regular file: it is read here (a FIFO or a device is refused before it is opened), not by sharp.
  */
 export async function readImage(
   source: string | Uint8Array,
   what = typeof source === 'string' ? `'${source}'` : 'image bytes',
 ): Promise<RawImage> {
+  const bytes = typeof source === 'string' ? readRegularFile(source, `Image ${what}`, imageError) : source;
   try {
-    const { data, info } = await sharp(source, { pages: 1, failOn: 'error', ignoreIcc: true })
+    const { data, info } = await sharp(bytes, { pages: 1, failOn: 'error', ignoreIcc: true })
       .autoOrient()
       .removeAlpha()
       .toColourspace('srgb')
@@ -38,8 +43,6 @@ export async function readImage(
     return toRaw(data, info);
   } catch (e) {
     const msg = (e as Error).message;
-    if (/no such file|ENOENT|Input file is missing/i.test(msg))
-      throw new ImageReadError(`Image ${what} does not exist.`, { cause: e });
     throw new ImageReadError(`Image ${what} cannot be decoded (${msg.split('\n')[0]}); is it a valid PNG/JPEG/WebP/TIFF/GIF?`, {
       cause: e,
     });

@@ -1,10 +1,14 @@
 /** Decoding ONNX model bytes into plain objects, with the checks that turn garbage into a clear error. */
 import { ModelProtoType } from './schema.js';
+import { externalSlice, type ExternalSlice } from './external-data.js';
 import { toNum, type ModelProto, type TensorProto } from './types.js';
-import { InvalidModelError } from '../errors.js';
+import { GcamError, InvalidModelError } from '../errors.js';
 
-/** Resolves a tensor's external data file (`location` relative to the model's folder) to its bytes. */
-export type ExternalDataReader = (location: string) => Uint8Array;
+/**
+ * Reads `length` bytes at `offset` of a tensor's external data file (`location` relative to the model's folder). The
+ * range is the tensor's own byte size, checked against the model's entries; the reader checks it against the file.
+ */
+export type ExternalDataReader = (location: string, offset: number, length: number) => Uint8Array;
 
 export interface DecodedModel {
   /** The original bytes, never re-encoded: the explain model is these bytes plus an appended fragment. */
@@ -46,36 +50,35 @@ export function decodeModel(
   const externalTensors: string[] = [];
   const files = new Set<string>();
   for (const t of g.initializer ?? []) {
-    if (t.data_location === 1) {
-      externalTensors.push(t.name ?? '');
-      const location = t.external_data?.find((e) => e.key === 'location')?.value;
-      if (location) files.add(location);
-      if (readExternal) resolveExternal(t, readExternal, what);
+    if (t.data_location !== 1) continue;
+    externalTensors.push(t.name ?? '');
+    const slice = externalSlice(t, what);
+    files.add(slice.location);
+    if (readExternal) {
+      // Only our decoded copy gets the data (for reading constants); the model bytes are untouched.
+      t.raw_data = readSlice(t, slice, readExternal, what);
+      t.data_location = 0;
     }
   }
   return { bytes, proto, externalTensors, ...(baseDir && files.size ? { externalData: { baseDir, files: [...files] } } : {}) };
 }
 
-function resolveExternal(t: TensorProto, readExternal: ExternalDataReader, what: string): void {
-  const kv = new Map((t.external_data ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-  const location = kv.get('location');
-  if (!location) throw new InvalidModelError(`${what}: tensor '${t.name}' is external but names no file.`);
-  let file: Uint8Array;
+function readSlice(
+  t: TensorProto,
+  { location, offset, length }: ExternalSlice,
+  readExternal: ExternalDataReader,
+  what: string,
+): Uint8Array {
   try {
-    file = readExternal(location);
+    return readExternal(location, offset, length);
   } catch (e) {
     throw new InvalidModelError(
-      `${what}: the external data file '${location}' of tensor '${t.name}' cannot be read; keep it next to the model.`,
+      e instanceof GcamError
+        ? `${what}, tensor '${t.name}': ${e.message}`
+        : `${what}: the external data file '${location}' of tensor '${t.name}' cannot be read; keep it next to the model.`,
       { cause: e },
     );
   }
-  const offset = Number(kv.get('offset') ?? 0);
-  const length = kv.has('length') ? Number(kv.get('length')) : file.length - offset;
-  if (offset + length > file.length)
-    throw new InvalidModelError(`${what}: external data file '${location}' is shorter than tensor '${t.name}' needs.`);
-  // Only our decoded copy gets the data (for reading constants); the model bytes are untouched.
-  t.raw_data = file.subarray(offset, offset + length);
-  t.data_location = 0;
 }
 
 export function opsetOf(proto: ModelProto, domain = ''): number {
