@@ -2,11 +2,12 @@
  * Files a model or a user names cannot be turned against the machine: external data `location`s stay inside the
  * model's folder (no '..', no absolute path, no symlink out, regular files only, only the tensor's own byte range
  * read), the runtime's copy of an explain model lives in a private temporary folder and nothing of the user's is
- * deleted, and special files (FIFOs, /dev/zero) are refused before they are opened. Cases that would hang on a
- * special file run in a child process with a timeout.
+ * deleted, special files (FIFOs, /dev/zero) are refused before they are opened, and atomic writes never follow a
+ * planted symlink. Cases that would hang on a special file run in a child process with a timeout.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import {
   closeSync,
   existsSync,
@@ -23,11 +24,12 @@ import {
   writeSync,
   ftruncateSync,
 } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ExplainSession, InvalidModelError, loadModel, nodeRuntime } from '../src/node.js';
+import { ExplainSession, GcamError, InvalidModelError, loadModel, nodeRuntime, writeFileAtomic } from '../src/node.js';
 import { ModelProtoType } from '../src/onnx/schema.js';
 import type { ModelProto } from '../src/onnx/types.js';
 import { makeTempFolder, removeTempFolder } from '../src/files/temp-folders.js';
@@ -329,6 +331,53 @@ describe('special files are refused before they are opened, within a second', ()
 
   it('a folder as a model → InvalidModelError naming it', () => {
     assert.throws(() => loadModel(dir), isModelError(`'${dir}' is a folder`));
+  });
+});
+
+describe('writeFileAtomic never follows a symlink planted at its temporary name', () => {
+  it('symlinks at every name the old pid+time scheme could pick (next 3 s) leave their target untouched', () => {
+    const dir = fresh();
+    const victim = join(fresh(), 'victim.txt');
+    writeFileSync(victim, VICTIM_TEXT);
+    const dest = join(dir, 'summary.json');
+    const now = Date.now();
+    for (let ms = now; ms < now + 3000; ms++) symlinkSync(victim, join(dir, `.summary.json.${process.pid}.${ms}.tmp`));
+    writeFileAtomic(dest, '{"ok":true}\n');
+    assert.equal(readFileSync(victim, 'utf8'), VICTIM_TEXT);
+    assert.ok(lstatSync(dest).isFile(), 'the destination is a regular file, not a renamed symlink');
+    assert.equal(readFileSync(dest, 'utf8'), '{"ok":true}\n');
+    assert.equal(readdirSync(dir).length, 3001, 'only the destination was added');
+  });
+
+  it('the temporary file is created exclusively: a symlink at the exact name makes the write fail, untouched', () => {
+    const dir = fresh();
+    const victim = join(fresh(), 'victim.txt');
+    writeFileSync(victim, VICTIM_TEXT);
+    const fixed = Buffer.alloc(12, 0xab);
+    const planted = join(dir, `.out.png.${fixed.toString('hex')}.tmp`);
+    symlinkSync(victim, planted);
+    const stub = mock.method(crypto, 'randomBytes', () => fixed);
+    syncBuiltinESMExports();
+    try {
+      assert.throws(
+        () => writeFileAtomic(join(dir, 'out.png'), new Uint8Array([1, 2, 3])),
+        (e: unknown) => e instanceof GcamError && e.code === 'WRITE_FAILED' && e.message.includes('out.png'),
+      );
+      assert.equal(stub.mock.callCount(), 1, 'the name comes from crypto.randomBytes');
+    } finally {
+      stub.mock.restore();
+      syncBuiltinESMExports();
+    }
+    assert.equal(readFileSync(victim, 'utf8'), VICTIM_TEXT);
+    assert.ok(lstatSync(planted).isSymbolicLink(), "someone else's file at the name is not removed");
+    assert.equal(existsSync(join(dir, 'out.png')), false);
+  });
+
+  it('a failed rename removes its own temporary file (destination is a folder)', () => {
+    const dir = fresh();
+    mkdirSync(join(dir, 'out.png'));
+    assert.throws(() => writeFileAtomic(join(dir, 'out.png'), new Uint8Array([1])), GcamError);
+    assert.deepEqual(readdirSync(dir), ['out.png']);
   });
 });
 

@@ -2,7 +2,8 @@
  * Image I/O in Node with sharp: decode any format it reads (first frame of GIFs), encode, write atomically. Resizing is
  * the platform-free PIL-equal resampler (./resize.ts).
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join, extname } from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
 import type { RawImage } from './raw.js';
@@ -68,14 +69,25 @@ export async function encodeImage(img: RawImage, path: string): Promise<Buffer> 
   return s.png().toBuffer();
 }
 
-/** Writes bytes via a temporary file in the same folder and a rename, so no partial file is ever left behind. */
+/**
+ * Writes bytes via a temporary file in the same folder and a rename, so no partial file is ever left behind. The
+ * temporary name is random and created exclusively (O_CREAT|O_EXCL): a file or symlink someone planted at a guessed
+ * name makes the write fail instead of being followed, and is left alone.
+ */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(12).toString('hex')}.tmp`);
+  let created = false;
   try {
-    writeFileSync(tmp, bytes);
+    const fd = openSync(tmp, 'wx');
+    created = true;
+    try {
+      writeFileSync(fd, bytes);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    if (created) rmSync(tmp, { force: true });
     throw new GcamError('WRITE_FAILED', `Cannot write '${path}': ${(e as Error).message}`, { cause: e });
   }
 }
