@@ -5,9 +5,11 @@
  * Chromium the whole high-level API does (test/browser.test.ts).
  *
  * onnxruntime-web fetches its .wasm (and, unbundled, .mjs) files from beside the script that imported it unless
- * `ort.env.wasm.wasmPaths` (setWasmPaths) says where they are. Threads: onnxruntime-web itself defaults
+ * `ort.env.wasm.wasmPaths` (setWasmPaths) says where they are; the prebuilt bundle (gcam/browser,
+ * tools/build-browser.ts) points it at the bundle's own folder. Threads: onnxruntime-web itself defaults
  * `ort.env.wasm.numThreads` to 1 when the page is not cross-origin isolated (multi-threaded wasm needs COOP/COEP
- * headers) and falls back to one thread when asked for more there, so gcam sets nothing.
+ * headers) and falls back to one thread when asked for more there, so gcam sets nothing; pages change it through
+ * ortEnv before their first model.
  */
 import * as ort from 'onnxruntime-web';
 import { decodeModel, type DecodedModel } from './onnx/decode.js';
@@ -21,12 +23,18 @@ import {
   type ImageExplainer,
 } from './api/image-explainer.js';
 import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './api/options.js';
-import { decodeImage } from './image/io-web.js';
+import { decodeImage, type WebImageSource } from './image/io-web.js';
 
 export * from './index.js';
 export { decodeImage, encodePng, toImageData, type WebImageSource } from './image/io-web.js';
 
 let runtime: Runtime | undefined;
+
+/**
+ * onnxruntime-web's global settings (`numThreads`, `wasm.wasmPaths`, `webgpu`, `logLevel`), for pages that load the
+ * prebuilt bundle and so cannot import the 'onnxruntime-web' module it holds. Set them before the first model.
+ */
+export const ortEnv: typeof ort.env = ort.env;
 
 /**
  * The onnxruntime-web runtime. By default sessions use the 'wasm' execution provider (CPU); pass session options
@@ -64,9 +72,10 @@ function withWasmHint(inner: Runtime): Runtime {
       } catch (e) {
         if (!/no available backend found/i.test((e as Error).message)) throw e;
         throw new RuntimeError(
-          `${(e as Error).message}\nonnxruntime-web could not start its WebAssembly backend. Serve ` +
-            `node_modules/onnxruntime-web/dist/*.wasm (and *.mjs) beside the page's script, or call ` +
-            `setWasmPaths(url) (ort.env.wasm.wasmPaths) with the folder they are served from.`,
+          `${(e as Error).message}\nonnxruntime-web could not start its WebAssembly backend, whose files it loads ` +
+            `${wasmFilesInEffect()}. Serve them there (gcam/browser's folder holds them; so does ` +
+            `node_modules/onnxruntime-web/dist/*.wasm (and *.mjs)), or call setWasmPaths(url) (ort.env.wasm.wasmPaths) ` +
+            `with the folder they are served from.`,
           { cause: e },
         );
       }
@@ -74,22 +83,48 @@ function withWasmHint(inner: Runtime): Runtime {
   };
 }
 
+/**
+ * The files onnxruntime-web 1.30 loads in a browser, for the wasm and the WebGPU execution providers alike: its
+ * default build (the one 'onnxruntime-web' resolves to) is the JSEP one.
+ */
+export const WASM_FILES = ['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'] as const;
+
+/** Where onnxruntime-web fetches WASM_FILES from, resolved as it resolves them (relative to its own script). */
+function wasmFilesInEffect(): string {
+  const paths = ort.env.wasm.wasmPaths;
+  const at = (file: string | URL, base: string | URL = import.meta.url) => new URL(file, base).href;
+  const [mjs, wasm] = WASM_FILES;
+  if (typeof paths === 'string') return `from ${at(mjs, at(paths))} and ${at(wasm, at(paths))}`;
+  if (paths?.mjs || paths?.wasm) return `from ${paths.mjs ? at(paths.mjs) : mjs} and ${paths.wasm ? at(paths.wasm) : wasm}`;
+  return `(${mjs}, ${wasm}) from beside the script holding onnxruntime-web, as ort.env.wasm.wasmPaths is not set`;
+}
+
 /** The browser platform for the core's ImageExplainer: onnxruntime-web plus the browser's image decoders. */
 export function webPlatform(): Platform {
   return { runtime: webRuntime(), decodeImage };
 }
 
-/** Model bytes, or where to fetch them from. */
-export type ModelSource = Uint8Array | ArrayBuffer | string | URL;
+/** Model bytes, a Blob or File holding them (e.g. from an <input type="file">), or where to fetch them from. */
+export type ModelSource = Uint8Array | ArrayBuffer | Blob | string | URL;
 
 /**
- * Loads an ONNX model from bytes (Uint8Array/ArrayBuffer) or from a URL via fetch. Always asynchronous (unlike the
- * Node entry's loadModel, which reads files synchronously). Models with external data files are not supported here:
- * save them as one file.
+ * Loads an ONNX model from bytes (Uint8Array/ArrayBuffer/Blob/File) or from a URL via fetch. Always asynchronous
+ * (unlike the Node entry's loadModel, which reads files synchronously). Models with external data files are not
+ * supported here: save them as one file.
  */
 export async function loadModel(source: ModelSource): Promise<DecodedModel> {
   if (source instanceof Uint8Array) return checked(decodeModel(plainBytes(source), 'The model bytes'));
   if (source instanceof ArrayBuffer) return checked(decodeModel(new Uint8Array(source), 'The model bytes'));
+  if (source instanceof Blob) {
+    const what = source instanceof File ? `The model file '${source.name}'` : 'The model blob';
+    let bytes: ArrayBuffer;
+    try {
+      bytes = await source.arrayBuffer();
+    } catch (e) {
+      throw new InvalidModelError(`${what} cannot be read (${(e as Error).message}).`, { cause: e });
+    }
+    return checked(decodeModel(new Uint8Array(bytes), what));
+  }
   const url = String(source);
   let res: Response;
   try {
@@ -115,30 +150,73 @@ function checked(m: DecodedModel): DecodedModel {
   return m;
 }
 
-/** A model as bytes, a URL to fetch, or a model decoded already. */
+/** A model as bytes, a Blob/File, a URL to fetch, or a model decoded already. */
 export type WebModelInput = ModelSource | DecodedModel;
 
 /** The browser options of createImageExplainer: the core's, with the platform defaulting to the browser's. */
 export type WebCreateOptions = CreateOptions & { platform?: Platform };
 
 /**
- * A model ready to explain images (layers listed, sessions compiled once and reused across calls). It takes the
- * core's images: RawImages, tensors, image bytes or URLs (decoded by the platform); decode other page images (Blob,
- * <img>, canvas…) with decodeImage first.
+ * An image to explain in a page: the core's (RawImage, tensor, image bytes, URL string) or anything the page holds an
+ * image as (URL, ArrayBuffer, Blob/File, ImageBitmap, ImageData, <img>, <canvas>, OffscreenCanvas, VideoFrame…).
  */
-export async function createImageExplainer(model: WebModelInput, options: WebCreateOptions = {}): Promise<ImageExplainer> {
+export type WebImage = ImageSource | WebImageSource;
+
+/** The core's ImageExplainer, whose explain also takes page images. */
+export type WebImageExplainer = ImageExplainer & {
+  explain(images: readonly WebImage[], options?: ExplainOptions): Promise<ExplainResult[]>;
+};
+
+/**
+ * A model ready to explain images (layers listed, sessions compiled once and reused across calls). URLs and bytes
+ * are decoded batch by batch as the core reaches them; page objects (Blob/File, bitmaps, canvases, ImageData…) are
+ * decoded to RGB when explain is called, so for many large files call explain on a few at a time.
+ */
+export async function createImageExplainer(model: WebModelInput, options: WebCreateOptions = {}): Promise<WebImageExplainer> {
   const decoded = typeof model === 'object' && 'proto' in model ? model : await loadModel(model);
-  return createCoreExplainer(decoded, { ...options, platform: options.platform ?? webPlatform() });
+  const ex = await createCoreExplainer(decoded, { ...options, platform: options.platform ?? webPlatform() });
+  const explainCore = ex.explain.bind(ex);
+  // The core decodes only strings and bytes (through the platform) and knows no DOM types, so page objects become
+  // RawImages here; the instance stays an ImageExplainer for code typed against the core.
+  return Object.assign(ex, {
+    explain: async (images: readonly WebImage[], opts?: ExplainOptions) => explainCore(await toCoreImages(images), opts),
+  });
 }
 
 /**
- * One call: explain images with a model (bytes, URL or decoded). For repeated calls keep an ImageExplainer
- * (createImageExplainer) so the explain model is compiled once.
+ * One call: explain images with a model (bytes, Blob/File, URL or decoded). For repeated calls keep an
+ * ImageExplainer (createImageExplainer) so the explain model is compiled once.
  */
 export async function explain(
   model: WebModelInput,
-  images: readonly ImageSource[],
+  images: readonly WebImage[],
   options: ExplainOptions & WebCreateOptions = {},
 ): Promise<ExplainResult[]> {
-  return explainOnce(createImageExplainer(model, options), images, options);
+  const core = await toCoreImages(images);
+  return explainOnce(createImageExplainer(model, options), core, options);
+}
+
+/** Page images as the core's: what it takes passes as is (a non-list too, for the core's own error). */
+async function toCoreImages(images: readonly WebImage[]): Promise<ImageSource[]> {
+  if (!Array.isArray(images)) return images as unknown as ImageSource[];
+  const out: ImageSource[] = [];
+  // One at a time: each decode holds a bitmap and a canvas of the image's size until it is done.
+  for (const img of images) out.push(await toCoreImage(img));
+  return out;
+}
+
+async function toCoreImage(img: WebImage): Promise<ImageSource> {
+  if (img instanceof URL) return img.href;
+  if (img instanceof ArrayBuffer) return new Uint8Array(img);
+  if (typeof img !== 'object' || img === null || img instanceof Uint8Array || isCoreObject(img)) return img as ImageSource;
+  return decodeImage(img as WebImageSource);
+}
+
+/**
+ * RawImages and tensors, and plain objects, which the core names in its error when they are neither. ImageData has
+ * width, height and data too, but no channels.
+ */
+function isCoreObject(x: object): boolean {
+  const proto = Object.getPrototypeOf(x);
+  return 'tensor' in x || 'channels' in x || proto === Object.prototype || proto === null;
 }
