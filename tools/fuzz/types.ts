@@ -1,0 +1,183 @@
+/**
+ * What a fuzz case is, as plain JSON: every input file is a recipe (not bytes), so a case, a finding's reproducer and a
+ * regression entry are the same small object and rebuilding it needs no generator state.
+ */
+
+export const KINDS = ['models', 'images', 'npy', 'labels', 'options', 'library'] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** The small valid models a model recipe starts from (paths relative to the repository root). */
+export const BASE_MODELS = {
+  shapes: 'models/shapes/shapes.onnx',
+  resnet: 'test/fixtures/e2e/resnet.onnx',
+  mobilenet: 'test/fixtures/e2e/mobilenet.onnx',
+  vgg: 'test/fixtures/e2e/vgg.onnx',
+} as const;
+export type BaseModel = keyof typeof BASE_MODELS;
+
+/** A structural change made on the decoded ModelProto (src/onnx/schema.ts) before it is encoded again. */
+export type ModelMutation =
+  | { op: 'inputDim'; input: number; dim: number; value: number | string }
+  | { op: 'outputDim'; output: number; dim: number; value: number | string }
+  | { op: 'initDim'; init: number; dim: number; value: number }
+  | { op: 'inputType'; input: number; value: number }
+  | { op: 'initType'; init: number; value: number }
+  /** Moves an initializer's data to an external file entry; `file` (in the case folder) receives its bytes when set. */
+  | { op: 'external'; init: number; location?: string; offset?: string; length?: string; file?: string; extraKeys?: boolean }
+  | { op: 'dropNode'; node: number }
+  | { op: 'dupNode'; node: number }
+  | { op: 'dropInit'; init: number }
+  | { op: 'dupInit'; init: number }
+  | { op: 'opset'; value: number; domain?: string }
+  | { op: 'irVersion'; value: number }
+  | { op: 'dropOutputs' }
+  | { op: 'renameInput'; node: number; input: number; value: string }
+  | { op: 'attr'; node: number; value: number };
+
+/** A change made on the encoded bytes. */
+export type ByteMutation =
+  | { op: 'flip'; seed: number; count: number }
+  | { op: 'truncate'; fraction: number }
+  /** Copies a seeded range of the bytes over another seeded position (protobuf fields land in the wrong place). */
+  | { op: 'splice'; seed: number }
+  /** Inserts seeded random bytes at a seeded position. */
+  | { op: 'insert'; seed: number; length: number };
+
+export interface ImageSpec {
+  format: 'png' | 'jpeg' | 'webp' | 'gif' | 'tiff';
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  /** 16 bits per sample (PNG and TIFF only). */
+  depth16?: boolean;
+  /** Frames of an animated image (GIF and WebP). */
+  frames?: number;
+  /** Pixels: a flat colour (cheap for huge sizes) or seeded noise. */
+  fill: 'flat' | 'noise';
+  seed: number;
+  /** Applied to the encoded file. */
+  post?:
+    { op: 'truncate'; fraction: number } | { op: 'flip'; seed: number; count: number } | { op: 'junkAfterMagic'; seed: number };
+}
+
+export interface NpySpec {
+  major: number;
+  minor?: number;
+  descr: string;
+  /** The shape written into the header, as text (so '-1', '1e9' and '' are expressible). */
+  shape: string;
+  fortran?: boolean;
+  /** Elements actually written after the header (float values from the seed). */
+  elements: number;
+  /** Bytes of junk after the data. */
+  trailing?: number;
+  /** Cut the file to this many bytes. */
+  truncateTo?: number;
+  /** Replace the whole header dictionary text. */
+  rawHeader?: string;
+  /** Header length field overridden (a lie about where the data starts). */
+  headerLength?: number;
+  seed: number;
+}
+
+export type FileRecipe =
+  | { type: 'model'; base: BaseModel; mutations?: ModelMutation[]; bytes?: ByteMutation[] }
+  | { type: 'image'; spec: ImageSpec }
+  | { type: 'npy'; spec: NpySpec }
+  | { type: 'text'; text: string }
+  | { type: 'random'; seed: number; length: number; prefixHex?: string }
+  | { type: 'fifo' }
+  | { type: 'dir' }
+  | { type: 'symlink'; target: string };
+
+/** A command-line case: files created in a fresh folder, then `gcam <argv>` run there (`{{CASE}}` = that folder). */
+export interface CliCase {
+  id: string;
+  kind: Exclude<Kind, 'library'>;
+  note: string;
+  /** Known-hole categories this case exercises (see KNOWN in test/fuzz.test.ts); findings are grouped by them. */
+  tags: string[];
+  files: Record<string, FileRecipe>;
+  argv: string[];
+  /** A successful run must have written at least one output it reports (`wrote …`). */
+  expectOutputs: boolean;
+}
+
+/**
+ * A library argument in JSON: plain values as they are, and the values JSON cannot spell as {"$": …} tokens that the
+ * worker turns into the real thing (NaN, typed arrays, RawImages with a chosen data length, a model's path or bytes).
+ */
+export type LibValue =
+  | null
+  | boolean
+  | number
+  | string
+  | LibValue[]
+  | { [key: string]: LibValue }
+  | { $: 'NaN' | 'Infinity' | '-Infinity' | 'undefined' }
+  | { $: 'modelPath'; base: BaseModel }
+  | { $: 'modelBytes'; base: BaseModel; truncate?: number }
+  | { $: 'bytes'; seed: number; length: number }
+  | { $: 'f32'; length: number; value?: number }
+  | { $: 'npy'; spec: NpySpec };
+
+/** The entry points that take what a user hands over: a model, images, options, .npy bytes, a labels text. */
+export const LIB_FUNCTIONS = ['createImageExplainer', 'explainer.explain', 'explain', 'parseNpy', 'parseLabels'] as const;
+export type LibFunction = (typeof LIB_FUNCTIONS)[number];
+
+/** A library case: one call from src/node.ts; 'explainer.explain' takes [model, createOptions, images, options]. */
+export interface LibraryCase {
+  id: string;
+  kind: 'library';
+  note: string;
+  tags: string[];
+  fn: LibFunction;
+  args: LibValue[];
+}
+
+export type FuzzCase = CliCase | LibraryCase;
+
+export const CLASSES = [
+  'ok',
+  'typed-error',
+  'internal-error',
+  'untyped-error',
+  'stack-trace',
+  'no-output',
+  'partial-output',
+  'crash',
+  'hang',
+  'memory',
+] as const;
+export type FuzzClass = (typeof CLASSES)[number];
+
+/** Classes that are fine: the run worked, or it refused with a typed one-line error. */
+export const ACCEPTED: readonly FuzzClass[] = ['ok', 'typed-error'];
+/** Classes `npm test` fails on (internal-error is reported, not failed: see docs/robustness.md). */
+export const SEVERE: readonly FuzzClass[] = [
+  'crash',
+  'hang',
+  'memory',
+  'stack-trace',
+  'partial-output',
+  'untyped-error',
+  'no-output',
+];
+
+export interface Outcome {
+  id: string;
+  kind: Kind;
+  class: FuzzClass;
+  /** Why this class, in one line (the rule that decided it). */
+  reason: string;
+  exitCode: number | null;
+  signal: string | null;
+  ms: number;
+  peakRssMiB: number;
+  /** The first lines of stderr (or the thrown error), for the report. */
+  stderrHead: string;
+  /** Files a failing run left that it did not report as written. */
+  leftovers?: string[];
+  /** What the process left in its own TMPDIR (reported, not a class: temporary files are not outputs). */
+  tmpLeft?: string[];
+}
