@@ -6,13 +6,14 @@
 import './runtime/telemetry-off.js';
 import * as ort from 'onnxruntime-node';
 import { dirname, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { decodeModel, type DecodedModel } from './onnx/decode.js';
 import { createOrtRuntime, type OrtModule } from './runtime/ort.js';
 import type { Runtime } from './runtime/types.js';
 import { placeExternalData } from './files/explain-folder.js';
 import { modelError, readExternalRange } from './files/external-file.js';
 import { readRegularFile } from './files/regular-file.js';
-import { ImageExplainer, explainOnce, type CreateOptions } from './api/image-explainer.js';
+import { ImageExplainer, checkOptions, explainOnce, type CreateOptions } from './api/image-explainer.js';
 import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './api/options.js';
 import { readImage } from './image/io-node.js';
 
@@ -47,9 +48,9 @@ export function loadModel(source: string | Uint8Array): DecodedModel {
 
 export { readImage, writeImage, writeFileAtomic, composeFigure } from './image/io-node.js';
 
-/** The Node platform: onnxruntime-node plus sharp image decoding. */
+/** The Node platform: onnxruntime-node plus sharp image decoding, and the machine's core count. */
 export function nodePlatform(): Platform {
-  return { runtime: nodeRuntime(), decodeImage: (s) => readImage(s) };
+  return { runtime: nodeRuntime(), decodeImage: (s) => readImage(s), cores: availableParallelism() };
 }
 
 /** A model path, bytes, or a model decoded already. */
@@ -60,8 +61,9 @@ export type NodeCreateOptions = CreateOptions & { platform?: Platform };
 
 /** A model ready to explain images (layers listed, sessions compiled once and reused across calls). */
 export async function createImageExplainer(model: NodeModelInput, options: NodeCreateOptions = {}): Promise<ImageExplainer> {
+  const o = checkOptions(options);
   const decoded = typeof model === 'string' || model instanceof Uint8Array ? loadModel(model) : model;
-  return ImageExplainer.create(options.platform ?? nodePlatform(), decoded, options);
+  return ImageExplainer.create(o.platform ?? nodePlatform(), decoded, o);
 }
 
 /**

@@ -128,6 +128,7 @@ describe('hostile arguments', () => {
       );
     await assert.rejects(explain(cnn('N'), 'x.png' as never, {}), (e: unknown) => e instanceof InvalidInputError);
     await assert.rejects(explain(cnn('N'), [null as never], {}), (e: unknown) => e instanceof GcamError);
+    await assert.rejects(explain(cnn('N'), images(1), null as never), (e: unknown) => e instanceof InvalidOptionError);
   });
 
   it('RawImages with a wrong byte count, no pixels or 5 channels are typed errors naming the image', async () => {

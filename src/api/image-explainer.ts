@@ -37,7 +37,8 @@ export class ImageExplainer {
     this.sessions = new SessionCache(platform.runtime, decoded, view);
   }
 
-  static async create(platform: Platform, decoded: DecodedModel, options: CreateOptions = {}): Promise<ImageExplainer> {
+  static async create(platform: Platform, decoded: DecodedModel, createOptions?: CreateOptions): Promise<ImageExplainer> {
+    const options = checkOptions(createOptions);
     if (!isDecoded(decoded))
       throw new InvalidModelError(
         `The model must be a file path, ONNX bytes or a model from decodeModel(); got ${describeValue(decoded)}.`,
@@ -66,6 +67,7 @@ export class ImageExplainer {
 
   async explain(images: readonly ImageSource[], options: ExplainOptions = {}): Promise<ExplainResult[]> {
     if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image given: pass a list of images.');
+    checkOptions(options);
     const declared = this.view.inputs[0].dims?.[0];
     const inputName = this.view.inputs[0].name;
     const plan = resolvePlan(
@@ -173,6 +175,14 @@ function checkScores(scores: Float32Array, row: number, k: number, source: strin
         `The model's score for class ${c} of ${source} is not finite (${v}): its weights or this input hold NaN or Infinity.`,
       );
   }
+}
+
+/** The options argument of a public call must be an object (a typed error, not a TypeError from inside). */
+export function checkOptions<T extends object>(options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new InvalidOptionError('options', `must be an object; got ${describeValue(options)}.`);
+  return options;
 }
 
 function isDecoded(m: unknown): m is DecodedModel {
