@@ -23,6 +23,8 @@ Usage:
   gcam layers <model.onnx> [--size S]
   gcam methods
   gcam info <model.onnx>
+  gcam view [model.onnx] [images or .npy...] [--port P] [--labels F] [--preprocess P] [--size S]
+            (the viewer page on 127.0.0.1, default port 8765; Ctrl-C stops it)
 
 Without --model, explain uses the built-in shapes model (see docs/builtin-model.md) and its preprocessing.
 Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.`;
@@ -60,6 +62,7 @@ const OPTIONS = {
   'save-cam': { type: 'string' },
   json: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
+  port: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

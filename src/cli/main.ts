@@ -7,6 +7,7 @@ import { cmdExplain } from './commands/explain.js';
 import { cmdInfo } from './commands/info.js';
 import { cmdLayers } from './commands/layers.js';
 import { cmdMethods } from './commands/methods.js';
+import { cmdView } from './commands/view.js';
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -26,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
         return cmdMethods();
       case 'info':
         return cmdInfo(p);
+      case 'view':
+        return await cmdView(p);
       default:
         throw new UsageError(`Unknown command '${p.command}'.\n\n${USAGE}`);
     }
