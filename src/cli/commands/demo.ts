@@ -6,12 +6,14 @@ import { builtinModel } from '../../builtin.js';
 import { createImageExplainer, type ExplainResult } from '../../node.js';
 import { renderScene } from '../../scenes/render-node.js';
 import { twoShapeScene } from '../../eval/two-shapes.js';
-import { composeFigure, resizeImage } from '../../image/io-node.js';
+import { composeFigure, encodeImage, resizeImage } from '../../image/io-node.js';
 import { heatmap, overlay } from '../../image/overlay.js';
 import { inBox, peakOf } from '../../eval/pointing-game.js';
 import type { MethodName } from '../../cam/method.js';
 import { UsageError, intOption, type Parsed } from '../args.js';
-import { writeImagesInto } from '../output/write.js';
+import { commitOutputs } from '../output/commit.js';
+import { checkReplaceable } from '../output/destination.js';
+import { imagePaths, planOutputs } from '../output/plan.js';
 
 /** Figure panels are shown at 3× the 128-pixel scene so the shapes are easy to see. */
 const ZOOM = 3;
@@ -20,7 +22,10 @@ export async function cmdDemo(p: Parsed): Promise<number> {
   const v = p.values;
   if (p.rest.length) throw new UsageError(`gcam demo takes no positional arguments; got '${p.rest.join(' ')}'.`);
   const seed = intOption(v.seed, 'seed', 0) ?? Math.floor(Math.random() * 1e9);
-  const outDir = v.out ?? 'gcam-out';
+  const plan = planOutputs({ out: v.out ?? 'gcam-out', folderOnly: true, inputs: [] });
+  // The one name is known before the compute: checked now, like every other destination.
+  const [path] = imagePaths(plan, [`demo-${seed}.png`]);
+  checkReplaceable('out', path);
   const model = builtinModel();
   const scene = twoShapeScene(seed, model.labels.length);
   const image = await renderScene(scene);
@@ -56,7 +61,8 @@ export async function cmdDemo(p: Parsed): Promise<number> {
         `${onOther ? ` (on the ${other.label}!)` : ''}`,
     );
   }
-  const [path] = await writeImagesInto(outDir, [{ name: `demo-${seed}.png`, image: await composeFigure([panels]) }]);
+  const figure = await composeFigure([panels]);
+  commitOutputs([{ flag: 'out', path, bytes: await encodeImage(figure, path) }], plan.folders);
   console.log(`wrote ${path}`);
   return 0;
 }

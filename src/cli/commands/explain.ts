@@ -1,6 +1,7 @@
 /**
- * `gcam explain`: the flags become library options, the inputs are explained in one call, then the overlays or
- * figures, the map stack (--save-cam) and the JSON summary are written, and one line per result is printed.
+ * `gcam explain`: the destinations are checked, the flags become library options, the inputs are explained in one
+ * call, then the overlays or figures, the map stack (--save-cam) and the JSON summary are made in memory and written
+ * all or nothing, and one line per result is printed.
  */
 import { colormapLut, createImageExplainer, type ExplainOptions, type ExplainResult } from '../../node.js';
 import { builtinModel } from '../../builtin.js';
@@ -16,8 +17,10 @@ import {
   type Parsed,
 } from '../args.js';
 import { loadInputs, readText, type LoadedInputs } from '../inputs.js';
+import { commitOutputs } from '../output/commit.js';
+import { imageFiles, jsonFile, mapStackFile } from '../output/encode.js';
+import { imagePaths, planOutputs } from '../output/plan.js';
 import { renderOutputs } from '../output/render.js';
-import { checkFolderExists, writeImages, writeJson, writeMapStack } from '../output/write.js';
 
 export async function cmdExplain(p: Parsed): Promise<number> {
   const v = p.values;
@@ -32,17 +35,8 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   const preprocessOverrides = cliPreprocessOverrides(v);
   const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : builtin?.labels;
   const quiet = !!v.quiet || !process.stderr.isTTY;
-  checkFolderExists('save-cam', v['save-cam']);
-  checkFolderExists('json', v.json);
-  const loaded = await loadInputs(p.rest);
-  const { inputs, photos, failed } = loaded;
-  if (inputs.length === 0) {
-    console.error('gcam: no readable input.');
-    return 2;
-  }
-  const explainer = await createImageExplainer(v.model ?? builtin!.path, { size: intOption(v.size, 'size', 1) });
-  const showProgress = !quiet && inputs.length > 1;
-  const options = {
+  const size = intOption(v.size, 'size', 1);
+  const options: ExplainOptions = {
     layers: v.layer,
     classes: v.class,
     topK: intOption(v['top-k'], 'top-k'),
@@ -62,20 +56,31 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     batchSize: intOption(v['batch-size'], 'batch-size'),
     threads: intOption(v.threads, 'threads'),
     labels,
-    onProgress: showProgress
-      ? (done: number, total: number) => process.stderr.write(`\rgcam: ${done}/${total} inputs`)
-      : undefined,
   };
+  const plan = planOutputs({ out: v.out ?? 'gcam-out', saveCam: v['save-cam'], json: v.json, inputs: p.rest });
+  const loaded = await loadInputs(p.rest);
+  const { inputs, photos, failed } = loaded;
+  if (inputs.length === 0) {
+    console.error('gcam: no readable input.');
+    return 2;
+  }
+  const explainer = await createImageExplainer(v.model ?? builtin!.path, { size });
+  const showProgress = !quiet && inputs.length > 1;
   let results: ExplainResult[];
   try {
-    results = await explainer.explain(inputs, options);
+    const onProgress = (done: number, total: number) => process.stderr.write(`\rgcam: ${done}/${total} inputs`);
+    results = await explainer.explain(inputs, { ...options, onProgress: showProgress ? onProgress : undefined });
     if (showProgress) process.stderr.write('\n');
   } finally {
     await explainer.release();
   }
   const images = await renderOutputs(results, inputs, photos, { figure: !!v.figure, colormap, alpha, signed: !!v['no-relu'] });
-  const written = await writeImages(images, v.out);
-  if (v['save-cam']) writeMapStack(v['save-cam'], results);
+  const names = images.map((f) => f.name);
+  const written = imagePaths(plan, names);
+  const files = await imageFiles(images, written);
+  if (plan.saveCam) files.push(mapStackFile(plan.saveCam, results));
+  if (plan.json) files.push(jsonFile(plan.json, summary(results, loaded, written, plan.saveCam)));
+  commitOutputs(files, plan.folders);
   for (const r of results) {
     const warn = r.warnings.length ? `  WARNING: ${r.warnings.join(' ')}` : '';
     console.log(
@@ -83,7 +88,6 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     );
   }
   for (const f of written) console.log(`wrote ${f}`);
-  if (v.json) writeJson(v.json, summary(results, loaded, written, v['save-cam']));
   return failed.length ? 2 : 0;
 }
 

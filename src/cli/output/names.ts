@@ -15,17 +15,46 @@ export function stem(source: string): string {
 }
 
 /**
+ * Each name, or its first variant (n = 2, 3…) that neither an earlier name took nor is another's own name. Compared
+ * without case, since macOS and Windows folders do not tell cat from Cat.
+ */
+function distinct(names: readonly string[], variant: (name: string, n: number) => string): string[] {
+  const own = new Set(names.map((s) => s.toLowerCase()));
+  const given = new Set<string>();
+  return names.map((name) => {
+    let out = name;
+    for (let n = 2; given.has(out.toLowerCase()) || (out !== name && own.has(out.toLowerCase())); n++) out = variant(name, n);
+    given.add(out.toLowerCase());
+    return out;
+  });
+}
+
+/**
  * One base name per input, in order. Inputs with the same stem (the same file twice, a/cat.png and b/cat.png) get
- * _2, _3… rather than overwriting each other's files.
+ * _2, _3… rather than overwriting each other's files; x.png, x.png, x_2.png become x, x_3, x_2.
  */
 export function uniqueStems(sources: readonly string[]): string[] {
-  const seen = new Map<string, number>();
-  return sources.map((source) => {
-    const s = stem(source);
-    const n = (seen.get(s) ?? 0) + 1;
-    seen.set(s, n);
-    return n > 1 ? `${s}_${n}` : s;
+  return distinct(sources.map(stem), (s, n) => `${s}_${n}`);
+}
+
+/**
+ * A run's file names made distinct where the rules above still let two meet (a class or a layer given twice, two
+ * layer names that are equal once file-safe): the later ones get -2, -3… before the extension.
+ */
+export function distinctNames(names: readonly string[]): string[] {
+  return distinct(names, (name, n) => {
+    const ext = extname(name);
+    return `${name.slice(0, name.length - ext.length)}-${n}${ext}`;
   });
+}
+
+/**
+ * Whether a file name could be one of the outputs of an input with this stem (before the results fix the classes and
+ * layers): the stem, maybe _n suffixes, a '-', then anything up to '.png'.
+ */
+export function couldBeOutputOf(stemOfInput: string, name: string): boolean {
+  const escaped = stemOfInput.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped}(?:_\\d+)*-.*\\.png$`, 'i').test(name);
 }
 
 /** The figure of one input: its photo and its maps side by side. */

@@ -4,7 +4,7 @@
  */
 import { composeFigure, heatmap, overlay, type ExplainResult, type ImageSource } from '../../node.js';
 import type { RawImage } from '../../image/raw.js';
-import { figureName, overlayName, uniqueStems } from './names.js';
+import { distinctNames, figureName, overlayName, uniqueStems } from './names.js';
 
 export interface RenderOptions {
   figure: boolean;
@@ -34,7 +34,7 @@ export async function renderOutputs(
   const byImage = new Map<number, ExplainResult[]>();
   for (const r of results) byImage.set(r.image, [...(byImage.get(r.image) ?? []), r]);
   const groups = [...byImage.values()];
-  const names = uniqueStems(groups.map((rs) => rs[0].source));
+  const stems = uniqueStems(groups.map((rs) => rs[0].source));
   for (const [g, rs] of groups.entries()) {
     const img = base(rs[0]);
     // The base image has the map's size: the photo for image inputs, the input resolution for tensors.
@@ -50,12 +50,13 @@ export async function renderOutputs(
               { image: over(rs[0], h0), caption: caption(rs[0]) },
             ]
           : [{ image: img, caption: rs[0].source }, ...rs.map((r) => ({ image: over(r), caption: caption(r) }))];
-      files.push({ name: figureName(names[g]), image: await composeFigure([row]) });
+      files.push({ name: figureName(stems[g]), image: await composeFigure([row]) });
     } else {
-      for (const r of rs) files.push({ name: overlayName(names[g], r, multiLayer), image: over(r) });
+      for (const r of rs) files.push({ name: overlayName(stems[g], r, multiLayer), image: over(r) });
     }
   }
-  return files;
+  const names = distinctNames(files.map((f) => f.name));
+  return files.map((f, i) => ({ ...f, name: names[i] }));
 }
 
 /** A displayable gray image of a preprocessed tensor input (first channel, min-max scaled). */

@@ -1,0 +1,188 @@
+/**
+ * The CLI is all or nothing: every destination is checked before any compute, names never collide, and a failure
+ * while writing removes what the run wrote. Uses the built-in model, so it needs nothing from ../shared.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { before, describe, it } from 'node:test';
+import { GcamError } from '../src/node.js';
+import { renderScenePng } from '../src/scenes/render-node.js';
+import { generateScene } from '../src/scenes/scene.js';
+import { commitOutputs } from '../src/cli/output/commit.js';
+import { filesIn, runCli, tempDir } from './helpers/cli.js';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const STACK_TRACE = /\n\s+at /;
+
+/** A scene of a star (class 3, the built-in model's top-1 at 0.99) and a ring. */
+async function starScene(path: string, seed = 11): Promise<string> {
+  writeFileSync(path, await renderScenePng(generateScene(seed, { classes: [3, 5] })));
+  return path;
+}
+
+/** The CLI as a child process with a time limit: for runs the old code never finished. */
+function runWithin(argv: string[], ms: number): { code: number | null; stderr: string; ms: number } {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...argv], { encoding: 'utf8', timeout: ms });
+  return { code: r.status, stderr: r.stderr, ms: Date.now() - t0 };
+}
+
+const resultLines = (stdout: string) => stdout.split('\n').filter((l) => / class \d+ /.test(l));
+
+describe('gcam explain checks every destination before any compute, and writes nothing when one is refused', () => {
+  let dir: string;
+  let png: string;
+  before(async () => {
+    dir = tempDir();
+    png = await starScene(join(dir, 'scene.png'));
+  });
+
+  it('--top-k 3 with a folder where one of the images would go: exit 2, nothing written, the model never loaded', async () => {
+    const out = join(dir, 'topk');
+    mkdirSync(join(out, 'scene-3.png'), { recursive: true });
+    const json = join(dir, 'topk.json');
+    const r = await runCli(['explain', png, '--top-k', '3', '--out', out, '--json', json]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /scene-3\.png' is a folder/);
+    assert.deepEqual(resultLines(r.stdout), [], 'no result was computed');
+    assert.deepEqual(filesIn(out), ['scene-3.png'], 'no other image written');
+    assert.ok(!existsSync(json));
+    // With a model that does not exist, the destination is still what is reported: it is checked first.
+    const early = await runCli(['explain', png, '--model', '/nonexistent/m.onnx', '--top-k', '3', '--out', out]);
+    assert.equal(early.code, 2);
+    assert.match(early.stderr, /scene-3\.png' is a folder/);
+    assert.ok(!early.stderr.includes('nonexistent'), early.stderr);
+  });
+
+  for (const flag of ['--save-cam', '--json']) {
+    it(`${flag} naming a folder: exit 2 before any compute, no image written`, async () => {
+      const out = join(dir, `out${flag}`);
+      const folder = join(dir, `folder${flag}`);
+      mkdirSync(folder);
+      for (const model of [[], ['--model', '/nonexistent/m.onnx']]) {
+        const r = await runCli(['explain', png, ...model, '--out', out, flag, folder]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.ok(r.stderr.includes(`${flag}: '${folder}' is a folder`), r.stderr);
+        assert.ok(!existsSync(out), 'the image folder was not even created');
+      }
+    });
+  }
+
+  it('--save-cam and --json naming the same file: exit 2, nothing written', async () => {
+    const same = join(dir, 'same.out');
+    const r = await runCli(['explain', png, '--out', join(dir, 'same'), '--save-cam', same, '--json', same]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /--save-cam and --json both name/);
+    assert.ok(!existsSync(same) && !existsSync(join(dir, 'same')));
+  });
+
+  it('--out through a file (what stops root too): exit 2, the path in the message, no stack trace', async () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const r = await runCli(['explain', png, '--out', join(file, 'sub', 'out')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(r.stderr.includes(`'${file}' is a file, not a folder`), r.stderr);
+    assert.doesNotMatch(r.stderr, STACK_TRACE);
+  });
+
+  it(
+    '--out under a read-only folder: exit 2, the folder and the OS reason in the message, no stack trace',
+    { skip: process.getuid?.() === 0 ? 'root ignores folder permissions (the test above covers root)' : false },
+    async () => {
+      const ro = join(dir, 'read-only');
+      mkdirSync(ro);
+      chmodSync(ro, 0o555);
+      try {
+        const r = await runCli(['explain', png, '--out', join(ro, 'sub')]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.ok(r.stderr.includes(`'${ro}' is not writable (EACCES`), r.stderr);
+        assert.doesNotMatch(r.stderr, STACK_TRACE);
+        assert.deepEqual(filesIn(ro), []);
+      } finally {
+        chmodSync(ro, 0o755);
+      }
+    },
+  );
+
+  it(
+    '--out /proc/gcam-x (child process): refused within seconds as a kernel file system, exit 2',
+    { skip: existsSync('/proc/self') ? false : 'no /proc here' },
+    () => {
+      const r = runWithin(['explain', png, '--out', '/proc/gcam-x'], 30_000);
+      assert.equal(r.code, 2, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`);
+      assert.match(r.stderr, /'\/proc' is on the proc file system/);
+      assert.ok(r.ms < 10_000, `${r.ms} ms`);
+      assert.ok(!existsSync('/proc/gcam-x'));
+    },
+  );
+});
+
+describe('gcam explain output names never collide', () => {
+  it('a/x.png, b/x.png and x_2.png: three inputs, three files; a layer given twice: one file per result', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    const inputs = [
+      await starScene(join(dir, 'a', 'x.png'), 11),
+      await starScene(join(dir, 'b', 'x.png'), 12),
+      await starScene(join(dir, 'x_2.png'), 13),
+    ];
+    const out = join(dir, 'out');
+    const r = await runCli(['explain', ...inputs, '--class', '3', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    // b/x.png is the second x: x_2 is x_2.png's own stem, so it gets x_3.
+    assert.deepEqual(filesIn(out), ['x-3.png', 'x_2-3.png', 'x_3-3.png']);
+    const [a, b] = ['x-3.png', 'x_3-3.png'].map((f) => readFileSync(join(out, f)));
+    assert.ok(!a.equals(b), 'each file holds its own input');
+
+    const twice = join(dir, 'twice');
+    const t = await runCli([
+      'explain',
+      inputs[0],
+      '--class',
+      '3',
+      '--layer',
+      'features.7',
+      '--layer',
+      'features.7',
+      '--out',
+      twice,
+    ]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.deepEqual(filesIn(twice), ['x-3-2.png', 'x-3.png']);
+  });
+});
+
+describe('a failure while writing removes what the run wrote', () => {
+  it('commitOutputs: a file that cannot be written removes the files and folders written before it', () => {
+    const dir = tempDir();
+    const made = join(dir, 'made');
+    assert.throws(
+      () =>
+        commitOutputs(
+          [
+            { flag: 'out', path: join(made, 'first.png'), bytes: 'first' },
+            // Its folder was not planned, so the write fails after the first file is in place.
+            { flag: 'json', path: join(dir, 'unplanned', 'summary.json'), bytes: '{}' },
+          ],
+          [made],
+        ),
+      (e: unknown) => e instanceof GcamError && e.code === 'WRITE_FAILED' && e.message.includes('summary.json'),
+    );
+    assert.deepEqual(filesIn(dir), []);
+  });
+
+  it('commitOutputs: a folder that cannot be created is a typed error naming it and the OS reason', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'file'), 'x');
+    const sub = join(dir, 'file', 'sub');
+    assert.throws(
+      () => commitOutputs([{ flag: 'out', path: join(sub, 'a.png'), bytes: 'a' }], [sub]),
+      (e: unknown) => e instanceof GcamError && e.code === 'DESTINATION' && e.message.includes(`'${sub}': ENOTDIR`),
+    );
+    assert.deepEqual(filesIn(dir), ['file']);
+  });
+});
