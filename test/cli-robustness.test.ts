@@ -1,19 +1,21 @@
 /**
  * The CLI is all or nothing: every destination is checked before any compute, names never collide, and a failure
- * while writing removes what the run wrote. Uses the built-in model, so it needs nothing from ../shared.
+ * while writing removes what the run wrote; special files and bad .npy inputs are skipped and reported like
+ * unreadable images. Uses the built-in model and the small resnet fixture, so it needs nothing from ../shared.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
-import { GcamError } from '../src/node.js';
+import { GcamError, encodeNpy } from '../src/node.js';
 import { renderScenePng } from '../src/scenes/render-node.js';
 import { generateScene } from '../src/scenes/scene.js';
 import { commitOutputs } from '../src/cli/output/commit.js';
 import { filesIn, runCli, tempDir } from './helpers/cli.js';
 
+const RESNET = fileURLToPath(new URL('fixtures/e2e/resnet.onnx', import.meta.url));
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const STACK_TRACE = /\n\s+at /;
 
@@ -184,5 +186,89 @@ describe('a failure while writing removes what the run wrote', () => {
       (e: unknown) => e instanceof GcamError && e.code === 'DESTINATION' && e.message.includes(`'${sub}': ENOTDIR`),
     );
     assert.deepEqual(filesIn(dir), ['file']);
+  });
+});
+
+describe('special files and bad tensors are skipped and reported like unreadable images', () => {
+  const noMkfifo = spawnSync('mkfifo', ['--version']).status === 0 ? false : 'mkfifo is not available';
+
+  it(
+    'a FIFO given as an image is refused without being opened (within a second); a folder is skipped too',
+    { skip: noMkfifo },
+    async () => {
+      const dir = tempDir();
+      const fifo = join(dir, 'pipe.png');
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+      const png = await starScene(join(dir, 'scene.png'));
+      const folder = join(dir, 'folder.png');
+      mkdirSync(folder);
+      const out = join(dir, 'out');
+      // unref: a timer left pending after the run won must not keep the test process alive.
+      const late = (ms: number) =>
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms).unref());
+      try {
+        const t0 = Date.now();
+        const alone = await Promise.race([runCli(['explain', fifo, '--out', out]), late(1000)]);
+        assert.ok(Date.now() - t0 < 1000);
+        assert.equal(alone.code, 2);
+        assert.ok(alone.stderr.includes(`skipped ${fifo}: Image '${fifo}' is a FIFO, not a file.`), alone.stderr);
+        const r = await Promise.race([runCli(['explain', fifo, folder, png, '--class', '3', '--out', out]), late(20_000)]);
+        assert.equal(r.code, 2, r.stderr);
+        assert.ok(r.stderr.includes(`skipped ${folder}: Image '${folder}' is a folder, not a file.`), r.stderr);
+        assert.deepEqual(filesIn(out), ['scene-3.png']);
+      } finally {
+        // A reader the old code left blocked on the FIFO gets its end of file, so this process can exit.
+        try {
+          closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          // No reader: nothing was blocked.
+        }
+      }
+    },
+  );
+
+  it('.npy inputs with a dimension 0, or a shape the model does not take: skipped and reported, the good one runs', async () => {
+    const dir = tempDir();
+    const npy = (name: string, dims: number[]) => {
+      const path = join(dir, name);
+      const n = dims.reduce((a, b) => a * b, 1);
+      writeFileSync(
+        path,
+        encodeNpy(
+          Float32Array.from({ length: n }, (_, i) => Math.sin(i)),
+          dims,
+        ),
+      );
+      return path;
+    };
+    const empty = npy('empty.npy', [0, 3, 64, 64]);
+    const flat = npy('flat.npy', [3, 0, 64]);
+    const small = npy('small.npy', [3, 8, 8]);
+    const good = npy('good.npy', [3, 64, 64]);
+    const out = join(dir, 'out');
+    const json = join(dir, 'summary.json');
+    const r = await runCli([
+      'explain',
+      empty,
+      flat,
+      small,
+      good,
+      '--model',
+      RESNET,
+      '--preprocess',
+      'none',
+      '--class',
+      '3',
+      '--out',
+      out,
+      '--json',
+      json,
+    ]);
+    assert.equal(r.code, 2, r.stderr);
+    // The message is the CLI's own or parseNpy's, whichever refuses the empty dimension first.
+    for (const bad of [empty, flat]) assert.match(r.stderr, new RegExp(`skipped ${bad}: .*dimension`));
+    assert.ok(r.stderr.includes(`skipped ${small}: '${small}' is [3, 8, 8]; the model takes [3, 64, 64].`), r.stderr);
+    assert.deepEqual(filesIn(out), ['good-3.png']);
+    assert.deepEqual(JSON.parse(readFileSync(json, 'utf8')).skipped.sort(), [empty, flat, small].sort());
   });
 });

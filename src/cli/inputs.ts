@@ -1,15 +1,22 @@
 /** Reading what the command line names: images and .npy tensors to explain, and text files such as --labels. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { GcamError, ImageReadError, parseNpy, readImage, type ImageSource } from '../node.js';
+import { GcamError, ImageReadError, parseNpy, readImage } from '../node.js';
 import type { RawImage } from '../image/raw.js';
 import { UsageError } from './args.js';
+import { fileKind, osReason } from './file-kind.js';
+
+export interface LoadedInput {
+  source: (RawImage & { name: string }) | { tensor: Float32Array; dims: readonly number[]; name: string };
+  /** The decoded photo, to draw its overlay on; undefined for tensors. */
+  photo?: RawImage;
+  /** The path it was read from (a batched .npy gives several inputs). */
+  path: string;
+}
 
 export interface LoadedInputs {
-  inputs: ImageSource[];
-  /** The decoded photo of each input, to draw its overlay on; undefined for tensors. */
-  photos: (RawImage | undefined)[];
-  /** Paths that could not be read (already reported on stderr). */
+  inputs: LoadedInput[];
+  /** Paths that were skipped (already reported on stderr). */
   failed: string[];
 }
 
@@ -18,40 +25,88 @@ export interface LoadedInputs {
  * .npy [N,C,H,W] becomes N inputs named 'x.npy[i]'.
  */
 export async function loadInputs(paths: string[]): Promise<LoadedInputs> {
-  const inputs: ImageSource[] = [];
-  const photos: (RawImage | undefined)[] = [];
+  const inputs: LoadedInput[] = [];
   const failed: string[] = [];
   for (const path of paths) {
     try {
-      if (extname(path).toLowerCase() === '.npy') {
-        if (!existsSync(path)) throw new ImageReadError(`Input '${path}' does not exist.`);
-        const arr = parseNpy(readFileSync(path), `'${path}'`);
-        if (arr.dims.length !== 3 && arr.dims.length !== 4)
-          throw new ImageReadError(`'${path}' is [${arr.dims}]: expected [N,C,H,W] or [C,H,W].`);
-        const [n, ...chw] = arr.dims.length === 4 ? arr.dims : [1, ...arr.dims];
-        const per = chw.reduce((a, b) => a * b, 1);
-        for (let i = 0; i < n; i++) {
-          inputs.push({ tensor: arr.data.subarray(i * per, (i + 1) * per), dims: chw, name: n > 1 ? `${path}[${i}]` : path });
-          photos.push(undefined);
-        }
-      } else {
-        const img = { ...(await readImage(path)), name: path };
-        inputs.push(img);
-        photos.push(img);
+      if (extname(path).toLowerCase() === '.npy') inputs.push(...readTensors(path));
+      else {
+        checkRegularFile(path, 'Image', (m) => new ImageReadError(m));
+        const photo = { ...(await readImage(path)), name: path };
+        inputs.push({ source: photo, photo, path });
       }
     } catch (e) {
       if (!(e instanceof GcamError)) throw e;
-      failed.push(path);
-      console.error(`gcam: skipped ${path}: ${e.message}`);
+      skip(failed, path, e.message);
     }
   }
-  return { inputs, photos, failed };
+  return { inputs, failed };
+}
+
+/**
+ * The tensors whose [C, H, W] the model takes; the others are reported (once per file) and skipped, as an unreadable
+ * image is, instead of failing the whole batch in the library.
+ */
+export function keepFitting({ inputs, failed }: LoadedInputs, inputShape: readonly number[]): LoadedInputs {
+  const want = inputShape.slice(1);
+  const skipped = [...failed];
+  const kept = inputs.filter(({ source, path }) => {
+    if (!('tensor' in source) || source.dims.every((d, i) => d === want[i])) return true;
+    if (!skipped.includes(path))
+      skip(skipped, path, `'${path}' is [${source.dims.join(', ')}]; the model takes [${want.join(', ')}].`);
+    return false;
+  });
+  return { inputs: kept, failed: skipped };
+}
+
+function skip(failed: string[], path: string, why: string): void {
+  failed.push(path);
+  console.error(`gcam: skipped ${path}: ${why}`);
+}
+
+function readTensors(path: string): LoadedInput[] {
+  const fail = (m: string) => new ImageReadError(m);
+  checkRegularFile(path, 'Input', fail);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw fail(`Input '${path}' cannot be read: ${osReason(e)}.`);
+  }
+  const arr = parseNpy(bytes, `'${path}'`);
+  if (arr.dims.length !== 3 && arr.dims.length !== 4) throw fail(`'${path}' is [${arr.dims}]: expected [N,C,H,W] or [C,H,W].`);
+  // An empty dimension gives no input at all, and a batch of none would vanish from the run without a word.
+  if (!arr.dims.every((d) => Number.isSafeInteger(d) && d > 0))
+    throw fail(`'${path}' is [${arr.dims}]: every dimension must be a positive integer.`);
+  const [n, ...chw] = arr.dims.length === 4 ? arr.dims : [1, ...arr.dims];
+  const per = chw.reduce((a, b) => a * b, 1);
+  return Array.from({ length: n }, (_, i) => ({
+    source: { tensor: arr.data.subarray(i * per, (i + 1) * per), dims: chw, name: n > 1 ? `${path}[${i}]` : path },
+    path,
+  }));
+}
+
+/**
+ * Looks before opening: a FIFO would block the read forever and a folder fails in obscure ways, so anything but a
+ * regular file is refused with what it is.
+ */
+function checkRegularFile(path: string, what: string, fail: (message: string) => GcamError): void {
+  let st;
+  try {
+    st = statSync(path, { throwIfNoEntry: false });
+  } catch (e) {
+    throw fail(`${what} '${path}' cannot be read: ${osReason(e)}.`);
+  }
+  if (!st) throw fail(`${what} '${path}' does not exist.`);
+  if (!st.isFile()) throw fail(`${what} '${path}' is ${fileKind(st)}, not a file.`);
 }
 
 export function readText(path: string): string {
+  const fail = (m: string) => new UsageError(m);
+  checkRegularFile(path, 'File', fail);
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`Cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+    throw fail(`Cannot read '${path}': ${osReason(e)}.`);
   }
 }

@@ -16,7 +16,7 @@ import {
   preprocessOverrides as cliPreprocessOverrides,
   type Parsed,
 } from '../args.js';
-import { loadInputs, readText, type LoadedInputs } from '../inputs.js';
+import { keepFitting, loadInputs, readText, type LoadedInputs } from '../inputs.js';
 import { commitOutputs } from '../output/commit.js';
 import { imageFiles, jsonFile, mapStackFile } from '../output/encode.js';
 import { imagePaths, planOutputs } from '../output/plan.js';
@@ -58,23 +58,23 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     labels,
   };
   const plan = planOutputs({ out: v.out ?? 'gcam-out', saveCam: v['save-cam'], json: v.json, inputs: p.rest });
-  const loaded = await loadInputs(p.rest);
-  const { inputs, photos, failed } = loaded;
-  if (inputs.length === 0) {
-    console.error('gcam: no readable input.');
-    return 2;
-  }
+  let loaded = await loadInputs(p.rest);
+  if (loaded.inputs.length === 0) return noReadableInput();
   const explainer = await createImageExplainer(v.model ?? builtin!.path, { size });
+  loaded = keepFitting(loaded, explainer.inputShape);
+  const { inputs, failed } = loaded;
   const showProgress = !quiet && inputs.length > 1;
   let results: ExplainResult[];
   try {
+    if (inputs.length === 0) return noReadableInput();
     const onProgress = (done: number, total: number) => process.stderr.write(`\rgcam: ${done}/${total} inputs`);
-    results = await explainer.explain(inputs, { ...options, onProgress: showProgress ? onProgress : undefined });
+    const sources = inputs.map((i) => i.source);
+    results = await explainer.explain(sources, { ...options, onProgress: showProgress ? onProgress : undefined });
     if (showProgress) process.stderr.write('\n');
   } finally {
     await explainer.release();
   }
-  const images = await renderOutputs(results, inputs, photos, { figure: !!v.figure, colormap, alpha, signed: !!v['no-relu'] });
+  const images = await renderOutputs(results, inputs, { figure: !!v.figure, colormap, alpha, signed: !!v['no-relu'] });
   const names = images.map((f) => f.name);
   const written = imagePaths(plan, names);
   const files = await imageFiles(images, written);
@@ -89,6 +89,11 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   }
   for (const f of written) console.log(`wrote ${f}`);
   return failed.length ? 2 : 0;
+}
+
+function noReadableInput(): number {
+  console.error('gcam: no readable input.');
+  return 2;
 }
 
 /** The --json file: each input's predictions, each result without its maps, and what was written or skipped. */

@@ -2,8 +2,9 @@
  * The images `gcam explain` writes, rendered in memory: per input either one overlay per result or one figure
  * (photo, then its maps). Tensor inputs are drawn as a gray image of their first channel.
  */
-import { composeFigure, heatmap, overlay, type ExplainResult, type ImageSource } from '../../node.js';
+import { composeFigure, heatmap, overlay, type ExplainResult } from '../../node.js';
 import type { RawImage } from '../../image/raw.js';
+import type { LoadedInput } from '../inputs.js';
 import { distinctNames, figureName, overlayName, uniqueStems } from './names.js';
 
 export interface RenderOptions {
@@ -22,14 +23,14 @@ export interface RenderedImage {
 
 export async function renderOutputs(
   results: ExplainResult[],
-  inputs: ImageSource[],
-  photos: (RawImage | undefined)[],
+  inputs: readonly LoadedInput[],
   o: RenderOptions,
 ): Promise<RenderedImage[]> {
+  const photos = inputs.map((i) => i.photo);
   const files: RenderedImage[] = [];
   const display = (m: Float32Array) => (o.signed ? m.map((x) => (x + 1) / 2) : m);
   const multiLayer = new Set(results.map((r) => r.layer)).size > 1;
-  const base = (r: ExplainResult) => photos[r.image] ?? grayFromTensor(inputs[r.image]);
+  const base = (r: ExplainResult) => photos[r.image] ?? grayFromTensor(inputs[r.image].source);
   const caption = (r: ExplainResult) => `${r.classIndex}${r.label ? ` ${r.label}` : ''} (${r.score.toFixed(3)}) @ ${r.layer}`;
   const byImage = new Map<number, ExplainResult[]>();
   for (const r of results) byImage.set(r.image, [...(byImage.get(r.image) ?? []), r]);
@@ -60,7 +61,7 @@ export async function renderOutputs(
 }
 
 /** A displayable gray image of a preprocessed tensor input (first channel, min-max scaled). */
-function grayFromTensor(src: ImageSource): RawImage {
+function grayFromTensor(src: LoadedInput['source']): RawImage {
   const t = src as { tensor: Float32Array; dims: readonly number[] };
   const [, h, w] = t.dims.length === 4 ? t.dims.slice(1) : t.dims;
   const plane = t.tensor.subarray(0, h * w);
