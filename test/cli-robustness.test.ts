@@ -1,7 +1,8 @@
 /**
- * The CLI is all or nothing: every destination is checked before any compute, names never collide, and a failure
- * while writing removes what the run wrote; special files and bad .npy inputs are skipped and reported like
- * unreadable images. Uses the built-in model and the small resnet fixture, so it needs nothing from ../shared.
+ * The CLI is all or nothing and exits consistently: every destination is checked before any compute, names never
+ * collide, a failure while writing removes what the run wrote, special files and bad .npy inputs are skipped and
+ * reported like unreadable images, and bad input of any kind (a model onnxruntime rejects too) exits with 2. Uses the
+ * built-in model and the small resnet fixture, so it needs nothing from ../shared.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,11 +10,13 @@ import { chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, readF
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
-import { GcamError, encodeNpy } from '../src/node.js';
+import { GcamError, InvalidModelError, RuntimeError, encodeNpy } from '../src/node.js';
 import { renderScenePng } from '../src/scenes/render-node.js';
 import { generateScene } from '../src/scenes/scene.js';
+import { exitCodeOf } from '../src/cli/errors.js';
 import { commitOutputs } from '../src/cli/output/commit.js';
 import { filesIn, runCli, tempDir } from './helpers/cli.js';
+import { tinyModel } from './helpers/tiny-model.js';
 
 const RESNET = fileURLToPath(new URL('fixtures/e2e/resnet.onnx', import.meta.url));
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
@@ -270,5 +273,51 @@ describe('special files and bad tensors are skipped and reported like unreadable
     assert.ok(r.stderr.includes(`skipped ${small}: '${small}' is [3, 8, 8]; the model takes [3, 64, 64].`), r.stderr);
     assert.deepEqual(filesIn(out), ['good-3.png']);
     assert.deepEqual(JSON.parse(readFileSync(json, 'utf8')).skipped.sort(), [empty, flat, small].sort());
+  });
+});
+
+describe('exit codes: 2 for bad input of any kind, 1 only for failures of gcam itself', () => {
+  it('demo --seed beyond a safe 31-bit integer, or negative: a usage error, exit 2, no stack trace', async () => {
+    for (const seed of ['1e308', '2147483648', '-1', '1.5']) {
+      const out = join(tempDir(), 'out');
+      const r = await runCli(['demo', `--seed=${seed}`, '--out', out]);
+      assert.equal(r.code, 2, `--seed ${seed}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(`--seed must be an integer from 0 to 2147483647; got '${seed}'.`), r.stderr);
+      assert.doesNotMatch(r.stderr, STACK_TRACE);
+      assert.ok(!existsSync(out));
+    }
+  });
+
+  it('a model onnxruntime rejects (a Conv whose weights do not fit its input) is bad input: explain and layers exit 2', async () => {
+    const dir = tempDir();
+    const model = join(dir, 'mismatch.onnx');
+    writeFileSync(
+      model,
+      tinyModel({
+        inputs: [{ name: 'x', dims: [1, 1, 4, 4] }],
+        outputs: ['y'],
+        nodes: [
+          { op: 'Conv', inputs: ['x', 'w'], outputs: ['f'] },
+          { op: 'GlobalAveragePool', inputs: ['f'], outputs: ['g'] },
+          { op: 'Flatten', inputs: ['g'], outputs: ['y'] },
+        ],
+        initializers: [{ name: 'w', dims: [2, 3, 3, 3], values: new Array(54).fill(0.1) }],
+      }),
+    );
+    const x = join(dir, 'x.npy');
+    writeFileSync(x, encodeNpy(new Float32Array(16), [1, 4, 4]));
+    const explain = await runCli(['explain', x, '--model', model, '--preprocess', 'none', '--out', join(dir, 'out')]);
+    assert.equal(explain.code, 2, explain.stderr);
+    assert.match(explain.stderr, /onnxruntime/);
+    const layers = await runCli(['layers', model]);
+    assert.equal(layers.code, 2, layers.stderr);
+    assert.deepEqual(filesIn(dir), ['mismatch.onnx', 'x.npy']);
+  });
+
+  it('the mapping: typed bad-input errors → 2; onnxruntime failing on a model it had accepted, or anything untyped → 1', () => {
+    assert.equal(exitCodeOf(new InvalidModelError('m')), 2);
+    assert.equal(exitCodeOf(new GcamError('WRITE_FAILED', 'w')), 2);
+    assert.equal(exitCodeOf(new RuntimeError('r')), 1);
+    assert.equal(exitCodeOf(new TypeError('t')), 1);
   });
 });

@@ -27,7 +27,7 @@ Usage:
             (the viewer page on 127.0.0.1, default port 8765; Ctrl-C stops it)
 
 Without --model, explain uses the built-in shapes model (see docs/builtin-model.md) and its preprocessing.
-Exit codes: 0 ok, 1 failure, 2 bad usage or bad input.`;
+Exit codes: 0 ok, 1 failure of gcam itself, 2 bad usage or bad input (model, input, option, destination).`;
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -108,12 +108,14 @@ export function preprocessOverrides(v: Parsed['values']): Record<string, unknown
   return o;
 }
 
-/** The integer a flag's text spells; `min` only for values the library does not check itself. */
-export function intOption(v: string | undefined, name: string, min?: number): number | undefined {
+/** The integer a flag's text spells; `min` and `max` only for values the library does not check itself. */
+export function intOption(v: string | undefined, name: string, min?: number, max?: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || (min !== undefined && n < min))
-    throw new UsageError(`--${name} must be an integer${min !== undefined ? ` ≥ ${min}` : ''}; got '${v}'.`);
+  if (v.trim() === '' || !Number.isInteger(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) {
+    const range = max !== undefined ? ` from ${min ?? Number.MIN_SAFE_INTEGER} to ${max}` : min !== undefined ? ` ≥ ${min}` : '';
+    throw new UsageError(`--${name} must be an integer${range}; got '${v}'.`);
+  }
   return n;
 }
 

@@ -1,8 +1,15 @@
 /**
  * How a failure reaches the user: one line on stderr, naming the flag where the library names its option, and an
- * exit code (1 failure, 2 bad usage or bad input).
+ * exit code (1 failure of gcam itself, 2 bad usage or bad input).
  */
-import { GcamError, InvalidOptionError, type ExplainOptions, type PreprocessSpec } from '../node.js';
+import {
+  GcamError,
+  InvalidModelError,
+  InvalidOptionError,
+  RuntimeError,
+  type ExplainOptions,
+  type PreprocessSpec,
+} from '../node.js';
 import type { Flag } from './args.js';
 
 /** Every library option a flag sets. Typed both ways, so a renamed option or flag fails to compile here. */
@@ -41,11 +48,44 @@ export function cliMessage(e: GcamError): string {
   return FLAG_OF_OPTION[e.option as keyof typeof FLAG_OF_OPTION] + e.message.slice(e.option.length);
 }
 
-export function reportError(e: unknown): number {
-  if (e instanceof GcamError) {
-    console.error(`gcam: ${cliMessage(e)}`);
-    return e.code === 'RUNTIME' || e.code === 'WRITE_FAILED' ? 1 : 2;
+/**
+ * The error codes that mean the user gave something gcam cannot use, exit code 2: an option (USAGE), a destination
+ * that cannot be written, at the start of the run or while writing (DESTINATION, WRITE_FAILED), a model, whether gcam
+ * refuses it or onnxruntime does on loading it (INVALID_MODEL: see userModel), an input or the library option it
+ * breaks, a layer or a path to the output gcam cannot differentiate. Everything else, and any error without a code,
+ * is a failure of gcam itself, exit code 1: RUNTIME is onnxruntime failing on a model it had accepted, so on the
+ * explain model gcam built; UNSUPPORTED_PLATFORM cannot come from Node.
+ */
+const BAD_INPUT = new Set([
+  'USAGE',
+  'DESTINATION',
+  'WRITE_FAILED',
+  'INVALID_MODEL',
+  'INVALID_INPUT',
+  'IMAGE_READ',
+  'LAYER_NOT_FOUND',
+  'LAYER_NOT_ON_PATH',
+  'UNSUPPORTED_OP',
+]);
+
+export function exitCodeOf(e: unknown): 1 | 2 {
+  return e instanceof GcamError && BAD_INPUT.has(e.code) ? 2 : 1;
+}
+
+/**
+ * `loading` loads a model the user named: onnxruntime rejecting it says something about that model, not about gcam,
+ * so its RuntimeError becomes the InvalidModelError it is (same message).
+ */
+export async function userModel<T>(loading: Promise<T>): Promise<T> {
+  try {
+    return await loading;
+  } catch (e) {
+    throw e instanceof RuntimeError ? new InvalidModelError(e.message, { cause: e }) : e;
   }
-  console.error(`gcam: unexpected failure: ${(e as Error).stack ?? e}`);
-  return 1;
+}
+
+export function reportError(e: unknown): number {
+  if (e instanceof GcamError) console.error(`gcam: ${cliMessage(e)}`);
+  else console.error(`gcam: unexpected failure: ${(e as Error).stack ?? e}`);
+  return exitCodeOf(e);
 }

@@ -18,10 +18,13 @@ import { imagePaths, planOutputs } from '../output/plan.js';
 /** Figure panels are shown at 3× the 128-pixel scene so the shapes are easy to see. */
 const ZOOM = 3;
 
+/** A seed that a 32-bit signed integer holds, wherever it is passed on to reproduce the scene. */
+const MAX_SEED = 2 ** 31 - 1;
+
 export async function cmdDemo(p: Parsed): Promise<number> {
   const v = p.values;
   if (p.rest.length) throw new UsageError(`gcam demo takes no positional arguments; got '${p.rest.join(' ')}'.`);
-  const seed = intOption(v.seed, 'seed', 0) ?? Math.floor(Math.random() * 1e9);
+  const seed = intOption(v.seed, 'seed', 0, MAX_SEED) ?? Math.floor(Math.random() * 1e9);
   const plan = planOutputs({ out: v.out ?? 'gcam-out', folderOnly: true, inputs: [] });
   // The one name is known before the compute: checked now, like every other destination.
   const [path] = imagePaths(plan, [`demo-${seed}.png`]);

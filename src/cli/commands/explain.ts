@@ -16,6 +16,7 @@ import {
   preprocessOverrides as cliPreprocessOverrides,
   type Parsed,
 } from '../args.js';
+import { userModel } from '../errors.js';
 import { keepFitting, loadInputs, readText, type LoadedInputs } from '../inputs.js';
 import { commitOutputs } from '../output/commit.js';
 import { imageFiles, jsonFile, mapStackFile } from '../output/encode.js';
@@ -60,7 +61,8 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   const plan = planOutputs({ out: v.out ?? 'gcam-out', saveCam: v['save-cam'], json: v.json, inputs: p.rest });
   let loaded = await loadInputs(p.rest);
   if (loaded.inputs.length === 0) return noReadableInput();
-  const explainer = await createImageExplainer(v.model ?? builtin!.path, { size });
+  const opening = createImageExplainer(v.model ?? builtin!.path, { size });
+  const explainer = await (v.model ? userModel(opening) : opening);
   loaded = keepFitting(loaded, explainer.inputShape);
   const { inputs, failed } = loaded;
   const showProgress = !quiet && inputs.length > 1;

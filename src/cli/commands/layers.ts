@@ -2,6 +2,7 @@
 import { GraphView, loadModel, nodeRuntime } from '../../node.js';
 import { defaultInputShape, defaultLayer, listLayers } from '../../layers.js';
 import { USAGE, UsageError, intOption, type Parsed } from '../args.js';
+import { userModel } from '../errors.js';
 
 export async function cmdLayers(p: Parsed): Promise<number> {
   const path = p.rest[0] ?? p.values.model;
@@ -9,7 +10,7 @@ export async function cmdLayers(p: Parsed): Promise<number> {
   const decoded = loadModel(path);
   const view = new GraphView(decoded.proto);
   const inputShape = defaultInputShape(view, intOption(p.values.size, 'size', 1));
-  const layers = await listLayers(nodeRuntime(), decoded, { view, inputShape });
+  const layers = await userModel(listLayers(nodeRuntime(), decoded, { view, inputShape }));
   const def = defaultLayer(layers, view).tensor;
   console.log(`input [${inputShape.join(', ')}]; ${layers.length} layers (* = default)`);
   for (const l of layers) {
