@@ -4,7 +4,8 @@
  * original photo (mapToOriginal).
  */
 import type { RawImage } from './raw.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, InvalidOptionError } from '../errors.js';
+import { MAX_ASPECT_RATIO, MAX_INPUT_PIXELS, MAX_RESIZED_SIDE } from '../limits.js';
 import { resizeBilinearAntialiased } from './resize.js';
 
 export type ResizeMode = 'stretch' | 'crop' | 'letterbox';
@@ -20,6 +21,8 @@ export interface PreprocessSpec {
   range: 1 | 255;
   mean: number[];
   std: number[];
+  /** Most pixels (width × height) an image may have; default MAX_INPUT_PIXELS (268 402 689, sharp's default). */
+  maxInputPixels?: number;
 }
 
 export const PRESETS = ['imagenet', 'caffe'] as const;
@@ -164,15 +167,61 @@ export function toTensor(resized: RawImage, g: Geometry, spec: PreprocessSpec, c
  * antialiased BILINEAR (resizeBilinearAntialiased) and builds the tensor (toTensor). With the 'imagenet' preset this
  * is torchvision's Resize(256), CenterCrop(224), ToTensor(), Normalize(mean, std) on a PIL RGB image; with 'caffe',
  * PIL resize((224, 224), BILINEAR), BGR, 0–255.
+ *
+ * Only the part of the resized photo that the model input shows is computed (the crop of a 'crop' resize), so the
+ * cost is bounded by the model input and the photo, never by the resize: the limits are checked first (checkImage).
  */
 export function prepareImage(
   raw: RawImage,
   spec: PreprocessSpec,
   channels: number,
 ): { tensor: Float32Array; geometry: Geometry } {
+  checkImage(raw, spec);
   const geometry = planGeometry(raw.width, raw.height, spec);
-  const resized = resizeBilinearAntialiased(raw, geometry.resized[0], geometry.resized[1]);
-  return { tensor: toTensor(resized, geometry, spec, channels), geometry };
+  const [rw, rh] = geometry.resized;
+  if (Math.max(rw, rh) > MAX_RESIZED_SIDE)
+    throw new InvalidOptionError(
+      'resizeShorter',
+      `${spec.resizeShorter} resizes ${imageName(raw)} to ${rw}×${rh}, over ${MAX_RESIZED_SIDE} pixels a side (what PIL can hold); use a smaller resizeShorter.`,
+    );
+  // The resized photo's pixels inside the model input: the crop, or all of it for a letterbox (negative offsets).
+  const [ox, oy] = geometry.offset;
+  const [iw, ih] = geometry.input;
+  const x = Math.max(0, ox);
+  const y = Math.max(0, oy);
+  const window = { x, y, width: Math.min(rw, ox + iw) - x, height: Math.min(rh, oy + ih) - y };
+  const shown = resizeBilinearAntialiased(raw, rw, rh, window);
+  // toTensor reads the window as the whole resized photo, with the offsets moved to its corner.
+  const inWindow: Geometry = { ...geometry, resized: [window.width, window.height], offset: [ox - x, oy - y] };
+  return { tensor: toTensor(shown, inWindow, spec, channels), geometry };
+}
+
+/** How messages name the image: its file name when it has one. */
+const imageName = (raw: RawImage, start = false) =>
+  raw.name ? `${start ? 'I' : 'i'}mage '${raw.name}'` : `${start ? 'T' : 't'}he image`;
+
+/** The photo is within the pixel and aspect-ratio limits (src/limits.ts), and the spec's own limit is valid. */
+function checkImage(raw: RawImage, spec: PreprocessSpec): void {
+  const max = spec.maxInputPixels ?? MAX_INPUT_PIXELS;
+  if (!(Number.isInteger(max) && max >= 1))
+    throw new InvalidOptionError('maxInputPixels', `must be a positive integer (pixels); got ${spec.maxInputPixels}.`);
+  if (
+    spec.resize === 'crop' &&
+    spec.resizeShorter !== undefined &&
+    !(Number.isInteger(spec.resizeShorter) && spec.resizeShorter >= 1)
+  )
+    throw new InvalidOptionError('resizeShorter', `must be a positive integer (pixels); got ${spec.resizeShorter}.`);
+  const { width, height } = raw;
+  if (width * height > max)
+    throw new InvalidInputError(
+      `${imageName(raw, true)} has ${width}×${height} = ${width * height} pixels, over the limit of ${max}; downscale it first, or raise the preprocessing's maxInputPixels if you trust it.`,
+    );
+  // A zero or fractional side is the resizer's to report (as a malformed image), not a ratio.
+  const ratio = Math.max(width, height) / Math.min(width, height);
+  if (Math.min(width, height) >= 1 && ratio > MAX_ASPECT_RATIO)
+    throw new InvalidInputError(
+      `${imageName(raw, true)} is ${width}×${height}: one side is ${Math.round(ratio)} times the other, over the limit of ${MAX_ASPECT_RATIO}; crop or pad it to a less extreme shape.`,
+    );
 }
 
 /**

@@ -12,6 +12,11 @@
  *   w_i = tri((i − c + 0.5) / fs) (i + 0.5 is the pixel's centre) and normalised to Σ w_i = 1.
  * - The weights go to fixed point with 22 fractional bits, round half up: k_i = trunc(0.5 + w_i·2²²); an output is
  *   clip8((2²¹ + Σ k_i·p_i) >> 22), i.e. rounded to nearest. Integer sums make the result exact, not just close.
+ *
+ * An output's taps depend only on the full output size, so any window of the output can be computed alone, exactly:
+ * a centre crop of a huge virtual resize (a 1×60000 photo resized to 256 × 15 360 000 for a 224 crop) costs the
+ * crop, not the resize. The vertical pass adds each horizontally resampled source row into the output rows that
+ * read it, so only one such row exists at a time, however many source rows the window reads.
  */
 import type { RawImage } from './raw.js';
 import { InvalidInputError } from '../errors.js';
@@ -21,7 +26,7 @@ const PRECISION_BITS = 22;
 const ONE = 1 << PRECISION_BITS;
 const HALF = 1 << (PRECISION_BITS - 1);
 
-/** Per-axis taps: output o reads `count[o]` inputs from `first[o]` with fixed-point weights `weights[o·stride + j]`. */
+/** Taps of outputs [o0, o0 + n) of an axis: output o0 + k reads `count[k]` inputs from `first[k]`, weights `weights[k·stride + j]`. */
 interface AxisTaps {
   first: Int32Array;
   count: Int32Array;
@@ -36,36 +41,37 @@ const triangle = (t: number): number => {
 };
 
 /**
- * The taps of one axis, computed once per call. The arithmetic follows PIL's order of double operations
- * (c = (o + 0.5)·scale; argument (i − c + 0.5)·(1/fs)) so that the rounded fixed-point weights are PIL's.
+ * The taps of outputs [o0, o0 + n) of an axis of inSize → outSize pixels. The arithmetic follows PIL's order of
+ * double operations (c = (o + 0.5)·scale; argument (i − c + 0.5)·(1/fs)) so that the rounded fixed-point weights are
+ * PIL's; they depend on o and the two sizes only, which is what makes a window exact.
  */
-function axisTaps(inSize: number, outSize: number): AxisTaps {
+function axisTaps(inSize: number, outSize: number, o0: number, n: number): AxisTaps {
   const scale = inSize / outSize;
   const filterScale = scale < 1 ? 1 : scale;
   const support = filterScale; // triangle support (1) widened by the downscale factor
   const invFilterScale = 1 / filterScale;
   const stride = Math.ceil(support) * 2 + 1; // most taps any output can have
-  const first = new Int32Array(outSize);
-  const count = new Int32Array(outSize);
-  const weights = new Int32Array(outSize * stride);
+  const first = new Int32Array(n);
+  const count = new Int32Array(n);
+  const weights = new Int32Array(n * stride);
   const w = new Float64Array(stride);
-  for (let o = 0; o < outSize; o++) {
-    const centre = (o + 0.5) * scale;
+  for (let k = 0; k < n; k++) {
+    const centre = (o0 + k + 0.5) * scale;
     // Math.trunc, as C's (int) cast: the window is rounded to whole pixels, then clipped to the image.
     const lo = Math.max(0, Math.trunc(centre - support + 0.5));
     const hi = Math.min(inSize, Math.trunc(centre + support + 0.5));
-    const n = hi - lo;
+    const taps = hi - lo;
     let sum = 0;
-    for (let j = 0; j < n; j++) {
+    for (let j = 0; j < taps; j++) {
       w[j] = triangle((j + lo - centre + 0.5) * invFilterScale);
       sum += w[j];
     }
-    for (let j = 0; j < n; j++) {
+    for (let j = 0; j < taps; j++) {
       const wj = sum !== 0 ? w[j] / sum : w[j];
-      weights[o * stride + j] = Math.trunc(0.5 + wj * ONE); // weights are ≥ 0: round half up
+      weights[k * stride + j] = Math.trunc(0.5 + wj * ONE); // weights are ≥ 0: round half up
     }
-    first[o] = lo;
-    count[o] = n;
+    first[k] = lo;
+    count[k] = taps;
   }
   return { first, count, weights, stride };
 }
@@ -76,71 +82,67 @@ const clip8 = (acc: number): number => {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 };
 
-/** Horizontal pass over source rows [row0, row0 + rows): every channel of a pixel uses that column's taps. */
-function resampleRows(
-  src: Uint8Array,
-  srcWidth: number,
-  ch: number,
-  row0: number,
-  rows: number,
-  outWidth: number,
-  taps: AxisTaps,
-): Uint8Array {
-  const out = new Uint8Array(outWidth * rows * ch);
+/** Horizontal pass of one source row (starting at src[base]) into out[outBase…]: every channel of a pixel uses that column's taps. */
+function resampleRow(src: Uint8Array, base: number, ch: number, taps: AxisTaps, out: Uint8Array, outBase: number): void {
   const { first, count, weights, stride } = taps;
-  const srcRow = srcWidth * ch;
-  const outRow = outWidth * ch;
-  for (let y = 0; y < rows; y++) {
-    const rowBase = (row0 + y) * srcRow;
-    const outBase = y * outRow;
-    for (let o = 0; o < outWidth; o++) {
-      const n = count[o];
-      const kBase = o * stride;
-      let p = rowBase + first[o] * ch;
-      const q = outBase + o * ch;
-      if (ch === 3) {
-        // The common case, unrolled over channels: three accumulators, one pass over the taps.
-        let a0 = HALF;
-        let a1 = HALF;
-        let a2 = HALF;
-        for (let j = 0; j < n; j++, p += 3) {
-          const k = weights[kBase + j];
-          a0 += src[p] * k;
-          a1 += src[p + 1] * k;
-          a2 += src[p + 2] * k;
-        }
-        out[q] = clip8(a0);
-        out[q + 1] = clip8(a1);
-        out[q + 2] = clip8(a2);
-      } else {
-        for (let c = 0; c < ch; c++) {
-          let a = HALF;
-          for (let j = 0; j < n; j++) a += src[p + j * ch + c] * weights[kBase + j];
-          out[q + c] = clip8(a);
-        }
+  for (let o = 0; o < first.length; o++) {
+    const n = count[o];
+    const kBase = o * stride;
+    let p = base + first[o] * ch;
+    const q = outBase + o * ch;
+    if (ch === 3) {
+      // The common case, unrolled over channels: three accumulators, one pass over the taps.
+      let a0 = HALF;
+      let a1 = HALF;
+      let a2 = HALF;
+      for (let j = 0; j < n; j++, p += 3) {
+        const k = weights[kBase + j];
+        a0 += src[p] * k;
+        a1 += src[p + 1] * k;
+        a2 += src[p + 2] * k;
+      }
+      out[q] = clip8(a0);
+      out[q + 1] = clip8(a1);
+      out[q + 2] = clip8(a2);
+    } else {
+      for (let c = 0; c < ch; c++) {
+        let a = HALF;
+        for (let j = 0; j < n; j++) a += src[p + j * ch + c] * weights[kBase + j];
+        out[q + c] = clip8(a);
       }
     }
   }
+}
+
+/**
+ * Vertical pass, streamed: each source row the window reads is resampled horizontally once, by `row`, then added
+ * into every output row that reads it (their taps are sorted by first row, so those outputs are consecutive).
+ */
+function resampleColumns(row: (r: number) => Uint8Array, rowLen: number, taps: AxisTaps): Uint8Array {
+  const { first, count, weights, stride } = taps;
+  const n = first.length;
+  const acc = new Int32Array(n * rowLen).fill(HALF);
+  let lo = 0; // the first output row still reading rows at or after r
+  for (let r = first[0], end = first[n - 1] + count[n - 1]; r < end; r++) {
+    const line = row(r);
+    while (first[lo] + count[lo] <= r) lo++;
+    for (let o = lo; o < n && first[o] <= r; o++) {
+      const k = weights[o * stride + r - first[o]];
+      const base = o * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[base + i] += line[i] * k;
+    }
+  }
+  const out = new Uint8Array(n * rowLen);
+  for (let i = 0; i < out.length; i++) out[i] = clip8(acc[i]);
   return out;
 }
 
-/** Vertical pass: each output row is a weighted sum of whole source rows (accumulated row-wise, cache friendly). */
-function resampleColumns(src: Uint8Array, rowLen: number, row0: number, outHeight: number, taps: AxisTaps): Uint8Array {
-  const out = new Uint8Array(rowLen * outHeight);
-  const acc = new Int32Array(rowLen);
-  const { first, count, weights, stride } = taps;
-  for (let o = 0; o < outHeight; o++) {
-    acc.fill(HALF);
-    const n = count[o];
-    for (let j = 0; j < n; j++) {
-      const k = weights[o * stride + j];
-      const base = (first[o] - row0 + j) * rowLen;
-      for (let i = 0; i < rowLen; i++) acc[i] += src[base + i] * k;
-    }
-    const outBase = o * rowLen;
-    for (let i = 0; i < rowLen; i++) out[outBase + i] = clip8(acc[i]);
-  }
-  return out;
+/** A rectangle of a resize's output: columns [x, x + width), rows [y, y + height). */
+export interface ResizeWindow {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 /**
@@ -149,22 +151,38 @@ function resampleColumns(src: Uint8Array, rowLen: number, row0: number, outHeigh
  * (antialiased), horizontal pass then vertical, 8-bit rounding between them. Channels are filtered independently: a
  * 4-channel image gives the RGB of PIL's `convert('RGB').resize(...)` (PIL's own RGBA path premultiplies by alpha).
  * An axis whose size does not change is not filtered (as PIL, whose taps would be the identity anyway).
+ *
+ * With `window`, only that part of the output is computed and returned (window.width × window.height), with the
+ * same bytes as the full resize has there; the work and memory are those of the window and the source rows it reads.
  */
-export function resizeBilinearAntialiased(img: RawImage, width: number, height: number): RawImage {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+export function resizeBilinearAntialiased(img: RawImage, width: number, height: number, window?: ResizeWindow): RawImage {
+  const isSize = (v: number) => Number.isInteger(v) && v >= 1;
+  if (!isSize(width) || !isSize(height))
     throw new InvalidInputError(`Cannot resize to ${width}×${height}: sizes must be positive integers.`);
   const { width: w0, height: h0, channels: ch, data } = img;
-  if (!(w0 >= 1 && h0 >= 1 && ch >= 1) || data.length < w0 * h0 * ch)
+  if (!(isSize(w0) && isSize(h0) && isSize(ch)) || data.length < w0 * h0 * ch)
     throw new InvalidInputError(`Cannot resize a ${w0}×${h0}×${ch} image with ${data.length} bytes.`);
-  const sameWidth = width === w0;
-  const sameHeight = height === h0;
-  if (sameWidth && sameHeight) return { width, height, channels: ch, data: data.slice(0, w0 * h0 * ch), name: img.name };
-  const vertical = sameHeight ? undefined : axisTaps(h0, height);
-  // Only the source rows the vertical pass reads go through the horizontal pass.
-  const row0 = vertical ? vertical.first[0] : 0;
-  const rows = vertical ? vertical.first[height - 1] + vertical.count[height - 1] - row0 : h0;
-  const horizontal = sameWidth ? data : resampleRows(data, w0, ch, row0, rows, width, axisTaps(w0, width));
-  const rowsStart = sameWidth ? 0 : row0; // resampleRows' output starts at row0
-  const out = vertical ? resampleColumns(horizontal, width * ch, rowsStart, height, vertical) : horizontal;
-  return { width, height, channels: ch, data: out, name: img.name };
+  const win = window ?? { x: 0, y: 0, width, height };
+  const inside = (at: number, size: number, full: number) => Number.isInteger(at) && at >= 0 && isSize(size) && at + size <= full;
+  if (!inside(win.x, win.width, width) || !inside(win.y, win.height, height))
+    throw new InvalidInputError(
+      `Cannot compute the window ${win.width}×${win.height} at (${win.x}, ${win.y}) of a ${width}×${height} resize: it must be a non-empty rectangle inside it.`,
+    );
+  const rowLen = win.width * ch;
+  const columns = width === w0 ? undefined : axisTaps(w0, width, win.x, win.width);
+  const line = new Uint8Array(rowLen);
+  // Source row r, horizontally resampled to the window's columns (a view of the source when the width is kept).
+  const row = (r: number): Uint8Array => {
+    const base = r * w0 * ch;
+    if (!columns) return data.subarray(base + win.x * ch, base + win.x * ch + rowLen);
+    resampleRow(data, base, ch, columns, line, 0);
+    return line;
+  };
+  let out: Uint8Array;
+  if (height !== h0) out = resampleColumns(row, rowLen, axisTaps(h0, height, win.y, win.height));
+  else {
+    out = new Uint8Array(win.height * rowLen);
+    for (let y = 0; y < win.height; y++) out.set(row(win.y + y), y * rowLen);
+  }
+  return { width: win.width, height: win.height, channels: ch, data: out, name: img.name };
 }
