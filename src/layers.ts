@@ -11,7 +11,8 @@ import type { DecodedModel } from './onnx/decode.js';
 import { GraphView } from './onnx/graph.js';
 import { DataType } from './onnx/schema.js';
 import type { Runtime } from './runtime/types.js';
-import { InvalidInputError, LayerNotFoundError } from './errors.js';
+import { InvalidInputError, InvalidModelError, InvalidOptionError, LayerNotFoundError } from './errors.js';
+import { MAX_FIXED_BATCH, MAX_TENSOR_ELEMENTS } from './limits.js';
 
 export interface LayerInfo {
   /** Tensor name: what the explain model targets. */
@@ -27,15 +28,27 @@ export interface LayerInfo {
 
 const FLOAT_TYPES: number[] = [DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE];
 
-/** The input shape used when the caller gives none: the model's, with batch 1 and `size` (default 224) for free H/W. */
+/**
+ * The input shape used when the caller gives none: the model's, with batch 1 and `size` (default 224) for free H/W.
+ * Checked before anything is allocated for it: a fixed batch of at most MAX_FIXED_BATCH, and at most
+ * MAX_TENSOR_ELEMENTS elements in all (src/limits.ts).
+ */
 export function defaultInputShape(view: GraphView, size?: number | [number, number]): number[] {
   const input = imageInput(view);
   const dims = input.dims ?? [null, 3, null, null];
   const [h, w] = Array.isArray(size) ? size : [size, size];
+  const isDim = (d: unknown) => Number.isSafeInteger(d) && (d as number) >= 1;
+  if (size !== undefined && !(isDim(h) && isDim(w) && (!Array.isArray(size) || size.length === 2)))
+    throw new InvalidOptionError('size', `must be a positive integer or [height, width]; got ${JSON.stringify(size)}.`);
   const fixed = (d: number | string | null): number | undefined => (typeof d === 'number' ? d : undefined);
   const n = fixed(dims[0]) ?? 1;
   const c = fixed(dims[1]);
   if (c === undefined) throw new InvalidInputError(`The model input '${input.name}' has no fixed channel count; gcam needs one.`);
+  if (n > MAX_FIXED_BATCH)
+    throw new InvalidModelError(
+      `The model input '${input.name}' fixes its batch at ${n}; gcam runs at most ${MAX_FIXED_BATCH} images at once. ` +
+        `Re-export the model with a dynamic batch (torch.onnx.export(..., dynamic_axes={'${input.name}': {0: 'batch'}})).`,
+    );
   const hh = h ?? fixed(dims[2]) ?? 224;
   const ww = w ?? fixed(dims[3]) ?? 224;
   if (
@@ -45,6 +58,21 @@ export function defaultInputShape(view: GraphView, size?: number | [number, numb
     throw new InvalidInputError(
       `The model input '${input.name}' has a fixed size ${dims[2]}×${dims[3]}; it cannot take ${hh}×${ww}. Re-export it with dynamic height/width to change the size.`,
     );
+  const elements = n * c * hh * ww;
+  if (elements > MAX_TENSOR_ELEMENTS) {
+    const shape = `[${n}, ${c}, ${hh}, ${ww}]`;
+    // Only a size the caller chose can be chosen again; a model's own fixed dims need a new export.
+    if (size !== undefined) {
+      const side = Math.floor(Math.sqrt(MAX_TENSOR_ELEMENTS / (n * c)));
+      throw new InvalidOptionError(
+        'size',
+        `${hh}×${ww} makes the model input ${shape}, ${elements} elements, over gcam's limit of ${MAX_TENSOR_ELEMENTS} per tensor; use a size of at most ${side}.`,
+      );
+    }
+    throw new InvalidModelError(
+      `The model input '${input.name}' is ${shape}, ${elements} elements, over gcam's limit of ${MAX_TENSOR_ELEMENTS} per tensor; re-export it with a dynamic batch and height/width.`,
+    );
+  }
   return [n, c, hh, ww];
 }
 

@@ -8,6 +8,8 @@ import type { DecodedModel } from '../onnx/decode.js';
 import type { GraphView } from '../onnx/graph.js';
 import { DataType } from '../onnx/schema.js';
 import type { ElementType, RtTensor, Runtime } from '../runtime/types.js';
+import { InvalidModelError, InvalidOptionError, RuntimeError } from '../errors.js';
+import { MAX_PROBE_ELEMENTS, MAX_TENSOR_ELEMENTS } from '../limits.js';
 
 export interface TensorMeta {
   dims: number[];
@@ -66,6 +68,10 @@ const measured = new WeakMap<DecodedModel, Map<string, Map<string, TensorMeta>>>
  * unknown names are ignored. `alsoMeasure` names tensors worth measuring in the same run for later calls (the layer
  * list passes every node output so that compiles need no probe of their own); should that wider run fail (an output
  * onnxruntime cannot return, such as a sequence), only the requested tensors are measured.
+ *
+ * Bounded (src/limits.ts): every input is checked before its zeros are allocated, a large image input is first
+ * measured at a small size to refuse one whose tensors would be too large (checkProbeBudget), and every measured
+ * tensor is checked against MAX_TENSOR_ELEMENTS.
  */
 export async function probeTensors(
   runtime: Runtime,
@@ -79,23 +85,29 @@ export async function probeTensors(
   for (const input of view.inputs) {
     const dims = inputShapes[input.name];
     if (!dims) throw new Error(`gcam internal: no probe shape for input '${input.name}'`);
+    checkInputShape(input.name, dims);
     result.set(input.name, { dims: [...dims], elemType: input.elemType });
   }
-  let byShape = measured.get(model);
-  if (!byShape) measured.set(model, (byShape = new Map()));
-  const key = JSON.stringify(Object.entries(inputShapes).sort());
-  let known = byShape.get(key);
-  if (!known) byShape.set(key, (known = new Map()));
+  const known = knownAt(model, inputShapes);
   const requested = [...new Set(tensors)];
   const missing = requested.filter((t) => !known.has(t) && view.producer.has(t));
   if (missing.length) {
     const extra = [...new Set(alsoMeasure)].filter((t) => !known.has(t) && view.producer.has(t));
+    await checkProbeBudget(runtime, model, view, inputShapes, [...missing, ...extra]);
     let got: Map<string, TensorMeta>;
     try {
       got = await runProbe(runtime, model, view, inputShapes, [...new Set([...missing, ...extra])]);
     } catch (e) {
       if (extra.length === 0) throw e;
       got = await runProbe(runtime, model, view, inputShapes, missing);
+    }
+    for (const [t, m] of got) {
+      const n = elements(m.dims);
+      if (n > MAX_TENSOR_ELEMENTS)
+        throw new InvalidModelError(
+          `At input ${shapeText(inputShapes)} the model's tensor '${t}' is [${m.dims.join(', ')}], ${n} elements, over gcam's ` +
+            `limit of ${MAX_TENSOR_ELEMENTS} per tensor; use a smaller input size.`,
+        );
     }
     for (const [t, m] of got) known.set(t, m);
   }
@@ -104,6 +116,93 @@ export async function probeTensors(
     if (m && !result.has(t)) result.set(t, { dims: [...m.dims], elemType: m.elemType });
   }
   return result;
+}
+
+const elements = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+const shapeText = (shapes: Record<string, readonly number[]>) =>
+  Object.values(shapes)
+    .map((d) => `[${d.join(', ')}]`)
+    .join(', ');
+
+/** The measurements of a model at some input shapes (filled in by probes). */
+function knownAt(model: DecodedModel, inputShapes: Record<string, readonly number[]>): Map<string, TensorMeta> {
+  let byShape = measured.get(model);
+  if (!byShape) measured.set(model, (byShape = new Map()));
+  const key = JSON.stringify(Object.entries(inputShapes).sort());
+  let known = byShape.get(key);
+  if (!known) byShape.set(key, (known = new Map()));
+  return known;
+}
+
+/** A probe input's dims are whole and its zeros can be allocated: zerosTensor is never asked for an impossible length. */
+function checkInputShape(name: string, dims: readonly number[]): void {
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 1))
+    throw new InvalidOptionError('inputShape', `for '${name}' must be positive integers; got [${dims.join(', ')}].`);
+  const n = elements(dims);
+  if (n > MAX_TENSOR_ELEMENTS)
+    throw new InvalidOptionError(
+      'inputShape',
+      `[${dims.join(', ')}] for '${name}' has ${n} elements, over gcam's limit of ${MAX_TENSOR_ELEMENTS} per tensor; use a smaller batch or size.`,
+    );
+}
+
+/** A large image input is first measured at SCOUT_SIDE², where measuring costs little. */
+const SCOUT_SIDE = 224;
+/** Inputs up to this many times the scout's area are measured directly (at most 4× the cost of the default size). */
+const SCOUT_FACTOR = 4;
+
+/**
+ * Before measuring a large image input (one [N, C, H, W] input with H·W over SCOUT_FACTOR·SCOUT_SIDE²), measures the
+ * same tensors at SCOUT_SIDE × SCOUT_SIDE and scales their element counts by the ratio of the areas (a CNN's feature
+ * maps grow with the input's area); refuses the size when the largest tensor would pass MAX_TENSOR_ELEMENTS or all of
+ * them together (the probe holds them at once) MAX_PROBE_ELEMENTS. A model that cannot run at the scout size is
+ * measured directly.
+ */
+async function checkProbeBudget(
+  runtime: Runtime,
+  model: DecodedModel,
+  view: GraphView,
+  inputShapes: Record<string, readonly number[]>,
+  tensors: readonly string[],
+): Promise<void> {
+  const entries = Object.entries(inputShapes);
+  if (entries.length !== 1 || entries[0][1].length !== 4) return;
+  const [name, [n, c, h, w]] = entries[0];
+  const area = h * w;
+  if (area <= SCOUT_FACTOR * SCOUT_SIDE * SCOUT_SIDE) return;
+  const scoutShapes = { [name]: [n, c, SCOUT_SIDE, SCOUT_SIDE] };
+  try {
+    await probeTensors(runtime, model, view, scoutShapes, tensors);
+  } catch (e) {
+    // onnxruntime refused the scout size (e.g. a model that needs its own size): no estimate. A limit error stands.
+    if (e instanceof RuntimeError) return;
+    throw e;
+  }
+  const scout = knownAt(model, scoutShapes);
+  const scale = area / (SCOUT_SIDE * SCOUT_SIDE);
+  let total = 0;
+  let largest = 0;
+  for (const t of new Set(tensors)) {
+    const m = scout.get(t);
+    if (!m) continue;
+    const e = elements(m.dims);
+    total += e;
+    largest = Math.max(largest, e);
+  }
+  const overTotal = total * scale > MAX_PROBE_ELEMENTS;
+  if (!overTotal && largest * scale <= MAX_TENSOR_ELEMENTS) return;
+  // The largest square input whose scaled counts stay within both limits.
+  const fits = Math.min(MAX_PROBE_ELEMENTS / total, MAX_TENSOR_ELEMENTS / largest);
+  const side = Math.floor(SCOUT_SIDE * Math.sqrt(fits));
+  const [count, what, limit] = overTotal
+    ? [total * scale, "the model's tensors together", MAX_PROBE_ELEMENTS]
+    : [largest * scale, "the model's largest tensor", MAX_TENSOR_ELEMENTS];
+  throw new InvalidOptionError(
+    'size',
+    `${h}×${w} would make ${what} hold about ${count.toPrecision(2)} elements (${((count * 4) / 2 ** 30).toFixed(1)} GiB ` +
+      `of float32; measured at ${SCOUT_SIDE}×${SCOUT_SIDE} and scaled by area), over gcam's limit of ${limit}; ` +
+      `use a size of at most about ${side}.`,
+  );
 }
 
 /** One run of the model on zeros with the tensors (node outputs) added as outputs. */
