@@ -4,6 +4,7 @@
  * their runtime and image decoding (node.ts, web.ts) and re-export all of this.
  */
 export * from './errors.js';
+export * from './limits.js';
 export { decodeModel, type DecodedModel } from './onnx/decode.js';
 export { GraphView } from './onnx/graph.js';
 export {

@@ -37,3 +37,10 @@ export const MAX_FIXED_BATCH = 64;
 
 /** Most classes a labels file may name (indices 0 … MAX_LABELS − 1). */
 export const MAX_LABELS = 1_000_000;
+
+/**
+ * Most input elements of one default batch: the default batch size (8) shrinks for large inputs so that a batch's
+ * activations stay in the same range as the probe's (8 ImageNet images are 1.2·10⁶ elements; a 1024×1024 RGB input
+ * runs one at a time). A batchSize given by the caller is taken as given.
+ */
+export const MAX_DEFAULT_BATCH_ELEMENTS = 2 ** 22;

@@ -52,7 +52,7 @@ export interface ExplainOptions {
   preprocess?: 'imagenet' | 'caffe' | 'none' | PreprocessSpec;
   /** Fields replacing those of the preset (e.g. a mean, resize mode or channel order of your own training). */
   preprocessOverrides?: Partial<Omit<PreprocessSpec, 'size'>>;
-  /** Images per session run (default 8; the model's own when it fixes its batch). */
+  /** Images per session run (default 8, fewer for inputs over 512×512 RGB; the model's own when it fixes its batch). */
   batchSize?: number;
   /** onnxruntime intra-op threads (default: its own). */
   threads?: number;

@@ -3,6 +3,7 @@
  * image, batch size, normalisation and method settings. Every wrong option is an InvalidOptionError naming it.
  */
 import { InvalidOptionError } from '../errors.js';
+import { MAX_DEFAULT_BATCH_ELEMENTS } from '../limits.js';
 import type { CamMethod, MethodSettings } from '../cam/method.js';
 import { METHOD_NAMES, methodFor } from '../cam/methods/index.js';
 import type { LayerLayout } from '../cam/tokens.js';
@@ -86,7 +87,7 @@ export function resolvePlan(model: ModelFacts, imageCount: number, options: Expl
     combine: !!options.combineLayers && layers.length > 1,
     targets: resolveTargets(options, imageCount, k, labels),
     labels,
-    batchSize: model.fixedBatch ?? batch ?? 8,
+    batchSize: model.fixedBatch ?? batch ?? defaultBatch(model.inputShape),
     relu: options.relu !== false,
     augSmooth: !!options.augSmooth,
     eigenSmooth: !!options.eigenSmooth,
@@ -96,6 +97,12 @@ export function resolvePlan(model: ModelFacts, imageCount: number, options: Expl
     topPredictions: Math.min(positiveInt('topPredictions', options.topPredictions) ?? 5, k),
     preprocess: resolvePreprocess(options, model.inputShape),
   };
+}
+
+/** 8 images per run, fewer for large inputs (MAX_DEFAULT_BATCH_ELEMENTS). */
+function defaultBatch(inputShape: readonly number[]): number {
+  const [, c, h, w] = inputShape;
+  return Math.max(1, Math.min(8, Math.floor(MAX_DEFAULT_BATCH_ELEMENTS / (c * h * w))));
 }
 
 /** The core count assumed when the platform does not tell. */
