@@ -25,21 +25,48 @@ const CASES = 150;
  * failing the run. Remove an entry as soon as its hole is fixed (its todo test then passes and says so).
  */
 const KNOWN: Record<string, { todo: string; matches(c: FuzzCase, o: Outcome): boolean }> = {
+  'probe-memory': {
+    todo:
+      'a model declaring a large fixed input (the built-in model at 128×100000) makes the layer probe go over 1.5 GiB: ' +
+      "src/limits.ts's MAX_PROBE_ELEMENTS (2^28, about 2 GB resident by its own note) is above the fuzzer's cap",
+    matches: (c, o) => c.kind === 'models' && c.tags.includes('huge-image') && o.class === 'memory',
+  },
+  'declared-output-shape': {
+    todo: 'a model whose declared output shape is not what it computes (logits [2^40, 10]) fails in onnxruntime (exit 1), not with a typed error',
+    matches: (c, o) => c.tags.includes('declared-output-shape') && o.class === 'internal-error',
+  },
   'library-malformed': {
-    todo: 'createImageExplainer(model, null) and decoded-model look-alikes such as { bytes, proto: {} } throw a TypeError, not a GcamError',
-    matches: (c) => c.kind === 'library' && malformedModelOrOptions(c),
+    todo:
+      'library arguments of the wrong JavaScript type throw a TypeError, not a GcamError: decoded-model look-alikes ' +
+      '({ bytes, proto: {} }), a RawImage with data null, a tensor input with dims "abc" or tensor null, classesPerImage "x"',
+    matches: (c) => wrongJsType(c),
   },
 };
 
-/** A library case whose model is a plain object (a decoded-model look-alike) or whose create options are not an object. */
-function malformedModelOrOptions(c: FuzzCase): boolean {
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isToken = (v: unknown, ...names: string[]) => isObject(v) && typeof v.$ === 'string' && names.includes(v.$);
+
+/**
+ * A library case that passes a value of another JavaScript type than the declared one where the declared one is an
+ * object, array or typed array: the model as a plain object, create options that are not an object, an image whose
+ * data / tensor is not a typed array or whose dims are not an array, list options that are not arrays. (Hostile
+ * values of the right type, such as NaN, -1, [42] or a wrong data length, are not in here: they must be typed.)
+ */
+function wrongJsType(c: FuzzCase): boolean {
   if (c.kind !== 'library' || !['createImageExplainer', 'explainer.explain', 'explain'].includes(c.fn)) return false;
-  const [model, createOptions] = c.args;
-  const plainObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && !('$' in v);
-  return (
-    plainObject(model) ||
-    (c.fn !== 'explain' && c.args.length > 1 && (createOptions === null || typeof createOptions !== 'object'))
-  );
+  const [model, second, third, fourth] = c.args as unknown[];
+  if (isObject(model) && !isToken(model, 'modelPath', 'modelBytes', 'bytes')) return true;
+  if (c.fn !== 'explain' && c.args.length > 1 && !isObject(second)) return true;
+  const images = c.fn === 'explain' ? second : c.fn === 'explainer.explain' ? third : undefined;
+  const options = c.fn === 'explain' ? third : fourth;
+  const badImage = (img: unknown) =>
+    isObject(img) &&
+    !isToken(img, 'bytes') &&
+    (('data' in img && !isToken(img.data, 'bytes', 'f32')) ||
+      ('tensor' in img && (!isToken(img.tensor, 'f32') || !Array.isArray(img.dims))));
+  if (Array.isArray(images) && images.some(badImage)) return true;
+  const lists = ['layers', 'classes', 'classesPerImage', 'labels', 'grid'];
+  return isObject(options) && lists.some((k) => k in options && options[k] !== null && !Array.isArray(options[k]));
 }
 
 const workDir = mkdtempSync(join(tmpdir(), 'gcam-fuzz-test-'));
@@ -164,7 +191,7 @@ describe(`fuzz campaign: ${CASES} cases, seed ${SEED}, all kinds`, () => {
   for (const [category, k] of Object.entries(KNOWN)) {
     it(`known hole '${category}'`, { todo: k.todo }, () => {
       const bad = outcomes.flatMap((o, i) =>
-        SEVERE.includes(o.class) && knownCategory(cases[i], o) === category ? [describeFinding(cases[i], o)] : [],
+        !ACCEPTED.includes(o.class) && knownCategory(cases[i], o) === category ? [describeFinding(cases[i], o)] : [],
       );
       assert.equal(bad.length, 0, `${bad.length} finding(s):\n${bad.join('\n')}`);
     });

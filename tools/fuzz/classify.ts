@@ -57,7 +57,9 @@ export function classifyCli(e: CliEvidence): Verdict {
       return { class: 'partial-output', reason: `exit ${e.code} but left ${leftovers.join(', ')}`.slice(0, 300), leftovers };
   }
   if (hasStackTrace(e.stderr)) return { class: 'stack-trace', reason: firstLines(e.stderr) };
-  if (e.code === 1) return { class: 'internal-error', reason: `exit 1: ${firstLines(e.stderr, 1)}` };
+  // onnxruntime logs its own lines before gcam's message: the gcam line is the one that says what went wrong.
+  if (e.code === 1)
+    return { class: 'internal-error', reason: `exit 1: ${(gcamLine(e.stderr) ?? firstLines(e.stderr, 1)).slice(0, 300)}` };
   if (e.code === 2) {
     const line = gcamLine(e.stderr);
     if (!line) return { class: 'internal-error', reason: `exit 2 without a 'gcam: ' message: ${firstLines(e.stderr)}` };

@@ -175,6 +175,8 @@ export function modelTags(mutations: readonly ModelMutation[]): string[] {
   for (const m of mutations) {
     // A fixed input of 2^16 or more pixels a side: the preprocessed input alone is gigabytes (or no array can hold it).
     if (m.op === 'inputDim' && m.dim >= 2 && typeof m.value === 'number' && m.value >= 2 ** 16) tags.add('huge-image');
+    // A declared output shape that the graph does not produce (gcam builds its score reshape from the declaration).
+    if (m.op === 'outputDim' && typeof m.value === 'number' && m.value !== 1) tags.add('declared-output-shape');
     if (m.op !== 'external') continue;
     if (m.location && (m.location.includes('..') || m.location.startsWith('/') || m.location.startsWith('{{CASE}}')))
       tags.add('ext-traversal');
