@@ -38,7 +38,8 @@ const KNOWN: Record<string, { todo: string; matches(c: FuzzCase, o: Outcome): bo
   'library-malformed': {
     todo:
       'library arguments of the wrong JavaScript type throw a TypeError, not a GcamError: decoded-model look-alikes ' +
-      '({ bytes, proto: {} }), a RawImage with data null, a tensor input with dims "abc" or tensor null, classesPerImage "x"',
+      '({ bytes, proto: {} }), a RawImage with data null, a tensor input with dims "abc" or tensor null, classesPerImage "x", ' +
+      'preprocess {} with preprocessOverrides "x"',
     matches: (c) => wrongJsType(c),
   },
 };
@@ -65,8 +66,15 @@ function wrongJsType(c: FuzzCase): boolean {
     (('data' in img && !isToken(img.data, 'bytes', 'f32')) ||
       ('tensor' in img && (!isToken(img.tensor, 'f32') || !Array.isArray(img.dims))));
   if (Array.isArray(images) && images.some(badImage)) return true;
+  if (!isObject(options)) return false;
   const lists = ['layers', 'classes', 'classesPerImage', 'labels', 'grid'];
-  return isObject(options) && lists.some((k) => k in options && options[k] !== null && !Array.isArray(options[k]));
+  if (lists.some((k) => k in options && options[k] !== null && !Array.isArray(options[k]))) return true;
+  // preprocess: a preset name or a whole PreprocessSpec; preprocessOverrides: an object.
+  const specKeys = ['size', 'resize', 'channelOrder', 'range', 'mean', 'std'];
+  const p = options.preprocess;
+  if (p !== undefined && p !== null && typeof p !== 'string' && !(isObject(p) && specKeys.every((k) => k in p))) return true;
+  const o = options.preprocessOverrides;
+  return o !== undefined && o !== null && !isObject(o);
 }
 
 const workDir = mkdtempSync(join(tmpdir(), 'gcam-fuzz-test-'));

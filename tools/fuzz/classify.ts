@@ -73,7 +73,7 @@ export function classifyCli(e: CliEvidence): Verdict {
 
 export interface LibraryEvidence {
   /** What the worker reported; undefined when it died or was killed first. */
-  result?: { status: 'returned' | 'threw'; gcam?: boolean; name?: string; message?: string; stack?: string };
+  result?: { status: 'returned' | 'threw' | 'unhandled'; gcam?: boolean; name?: string; message?: string; stack?: string };
   timedOut: boolean;
   overMemory: boolean;
   exitCode: number | null;
@@ -86,5 +86,7 @@ export function classifyLibrary(e: LibraryEvidence): Verdict {
   if (!e.result) return { class: 'crash', reason: `worker died (${e.signal ?? `exit ${e.exitCode}`})` };
   if (e.result.status === 'returned') return { class: 'ok', reason: 'returned' };
   const msg = `${e.result.name}: ${e.result.message ?? ''}`.split('\n')[0].slice(0, 300);
+  if (e.result.status === 'unhandled')
+    return { class: 'crash', reason: `an error escaped the call (unhandled, fatal in a plain process): ${msg}` };
   return e.result.gcam ? { class: 'typed-error', reason: msg } : { class: 'untyped-error', reason: `not a GcamError: ${msg}` };
 }

@@ -64,6 +64,8 @@ export function randomImageSpec(rng: Rng): ImageSpec {
     seed: rng.seed(),
   };
   if ((format === 'png' || format === 'tiff') && rng.chance(0.3)) spec.depth16 = true;
+  if ((format === 'jpeg' || format === 'tiff') && !spec.depth16 && rng.chance(0.15)) spec.cmyk = true;
+  if (format !== 'gif' && rng.chance(0.15)) spec.orientation = rng.int(1, 8);
   if ((format === 'gif' || format === 'webp') && rng.chance(0.4) && width * height <= 1 << 16) spec.frames = rng.int(2, 4);
   const post = rng.weighted<ImageSpec['post'] | undefined>([
     [6, undefined],
@@ -103,7 +105,8 @@ export function generateImageCase(rng: Rng, id: string): CliCase {
     files[name] = { type: 'image', spec };
     if (isHugeImage(spec.width, spec.height)) tags.add('huge-image');
     note =
-      `${spec.format} ${spec.width}×${spec.height}×${spec.channels}${spec.depth16 ? ' 16-bit' : ''}` +
+      `${spec.format} ${spec.width}×${spec.height}×${spec.channels}${spec.depth16 ? ' 16-bit' : ''}${spec.cmyk ? ' CMYK' : ''}` +
+      `${spec.orientation ? ` orientation ${spec.orientation}` : ''}` +
       `${spec.frames ? ` ${spec.frames} frames` : ''}${spec.post ? ` ${spec.post.op}` : ''} as ${name}`;
   }
   const argv = ['explain', name];
@@ -141,7 +144,9 @@ async function encodeFrame(spec: ImageSpec, frame: number): Promise<Buffer> {
     channels: spec.channels,
     ...(spec.depth16 ? { depth: 'ushort' as const } : {}),
   };
-  const s = sharp(pixels(spec, frame), { raw, limitInputPixels: false });
+  let s = sharp(pixels(spec, frame), { raw, limitInputPixels: false });
+  if (spec.cmyk) s = s.toColourspace('cmyk');
+  if (spec.orientation) s = s.withMetadata({ orientation: spec.orientation });
   switch (spec.format) {
     case 'png':
       return s.png().toBuffer();

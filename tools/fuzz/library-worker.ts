@@ -15,7 +15,8 @@ import { seededBytes } from './rng.js';
 import { BASE_MODELS, type LibValue, type LibraryCase, type NpySpec } from './types.js';
 
 export interface LibraryResult {
-  status: 'returned' | 'threw';
+  /** 'unhandled': the call settled, but a rejection or exception escaped it (a process without a handler would die). */
+  status: 'returned' | 'threw' | 'unhandled';
   gcam?: boolean;
   name?: string;
   code?: string;
@@ -58,8 +59,27 @@ export function decodeValue(v: LibValue, caseDir: string): unknown {
 
 type AnyFn = (...a: unknown[]) => unknown;
 
-/** One call; the explainers it creates are released whatever happens. */
+/** Errors that escaped the current call; caught here so they count against the case that caused them, not the next. */
+const escaped: unknown[] = [];
+
+/** The call, then a short wait for what escaped it (a floating promise rejecting a moment after the call settled). */
 export async function runLibraryCase(c: LibraryCase, caseDir: string): Promise<LibraryResult> {
+  escaped.length = 0;
+  const r = await callOnce(c, caseDir);
+  await new Promise((res) => setTimeout(res, 20));
+  if (!escaped.length) return r;
+  const e = escaped[0] as Error;
+  return {
+    status: 'unhandled',
+    gcam: e instanceof GcamError,
+    name: e?.name,
+    message: String(e?.message ?? e).slice(0, 2000),
+    stack: e?.stack?.slice(0, 4000),
+  };
+}
+
+/** One call; the explainers it creates are released whatever happens. */
+async function callOnce(c: LibraryCase, caseDir: string): Promise<LibraryResult> {
   const args = c.args.map((a) => decodeValue(a, caseDir));
   try {
     switch (c.fn) {
@@ -102,6 +122,10 @@ export async function runLibraryCase(c: LibraryCase, caseDir: string): Promise<L
 }
 
 const isMain = !!process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  process.on('unhandledRejection', (e) => void escaped.push(e));
+  process.on('uncaughtException', (e) => void escaped.push(e));
+}
 if (isMain && process.send) {
   process.on('message', (m: { case: LibraryCase; caseDir: string }) => {
     void runLibraryCase(m.case, m.caseDir).then((r) => process.send!(r));
@@ -111,5 +135,5 @@ if (isMain && process.send) {
   const c = JSON.parse(readFileSync(process.argv[2], 'utf8')) as LibraryCase;
   const r = await runLibraryCase(c, mkdtempSync(join(tmpdir(), 'gcam-fuzz-lib-')));
   console.log(JSON.stringify(r, null, 2));
-  process.exit(r.status === 'returned' || r.gcam ? 0 : 1);
+  process.exit(r.status === 'returned' || (r.status === 'threw' && r.gcam) ? 0 : 1);
 }

@@ -52,6 +52,10 @@ export interface ImageSpec {
   depth16?: boolean;
   /** Frames of an animated image (GIF and WebP). */
   frames?: number;
+  /** CMYK (JPEG and TIFF only): decoders must convert it, not read four channels as RGBA. */
+  cmyk?: boolean;
+  /** An EXIF orientation tag 1–8 (5–8 swap width and height when applied). */
+  orientation?: number;
   /** Pixels: a flat colour (cheap for huge sizes) or seeded noise. */
   fill: 'flat' | 'noise';
   seed: number;
