@@ -157,3 +157,41 @@ describe('hostile arguments', () => {
     );
   });
 });
+
+describe('arguments of the wrong JavaScript type', () => {
+  it('a decoded-model look-alike, a tensor without data, dims that are not a list, classesPerImage not a list', async () => {
+    const bytes = cnn('N');
+    await assert.rejects(
+      explain({ bytes, proto: {} } as never, images(1), { preprocess: 'none' }),
+      (e: unknown) => e instanceof InvalidModelError,
+    );
+    for (const input of [
+      { tensor: null, dims: null },
+      { tensor: new Float32Array(192), dims: 'abc' },
+    ])
+      await assert.rejects(
+        explain(bytes, [images(1)[0], input as never], { preprocess: 'none' }),
+        (e: unknown) => e instanceof InvalidInputError && /Tensor input #1/.test(e.message),
+        JSON.stringify(input),
+      );
+    await assert.rejects(
+      explain(bytes, images(1), { preprocess: 'none', classesPerImage: 'x' as never }),
+      (e: unknown) => e instanceof InvalidOptionError && e.option === 'classesPerImage',
+    );
+  });
+
+  it('preprocessing specs with missing or wrong fields name the field', async () => {
+    const image = { width: 8, height: 8, channels: 3, data: new Uint8Array(192) };
+    for (const [preprocess, field] of [
+      ['rainbow', 'unknown'],
+      [{}, 'resize'],
+      [{ resize: 'crop', channelOrder: 'RGB', range: 1, mean: [0, 0, 0], std: [1, 0, 1] }, 'std'],
+      [{ resize: 'crop', channelOrder: 'RGB', range: 7, mean: [0, 0, 0], std: [1, 1, 1] }, 'range'],
+    ] as const)
+      await assert.rejects(
+        explain(cnn('N'), [image], { preprocess: preprocess as never }),
+        (e: unknown) => e instanceof InvalidOptionError && e.option === 'preprocess' && e.message.includes(field),
+        JSON.stringify(preprocess),
+      );
+  });
+});

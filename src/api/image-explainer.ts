@@ -4,7 +4,7 @@
  */
 import { probeTensors } from '../autodiff/probe.js';
 import { outputOf, scoreTensorOf } from '../autodiff/rewrite.js';
-import { decodeModel, type DecodedModel } from '../onnx/decode.js';
+import { checkModelStructure, decodeModel, type DecodedModel } from '../onnx/decode.js';
 import { GraphView } from '../onnx/graph.js';
 import { InvalidInputError, InvalidModelError, InvalidOptionError } from '../errors.js';
 import { defaultInputShape, defaultLayer, listLayers, resolveLayer, type LayerInfo } from '../layers.js';
@@ -43,6 +43,7 @@ export class ImageExplainer {
       throw new InvalidModelError(
         `The model must be a file path, ONNX bytes or a model from decodeModel(); got ${describeValue(decoded)}.`,
       );
+    checkModelStructure(decoded.proto, 'The model');
     const view = new GraphView(decoded.proto);
     const inputShape = defaultInputShape(view, options.size);
     const layers = await listLayers(platform.runtime, decoded, { view, inputShape });

@@ -7,7 +7,7 @@ import { MAX_DEFAULT_BATCH_ELEMENTS } from '../limits.js';
 import type { CamMethod, MethodSettings } from '../cam/method.js';
 import { METHOD_NAMES, methodFor } from '../cam/methods/index.js';
 import type { LayerLayout } from '../cam/tokens.js';
-import { preset, type PreprocessSpec } from '../image/preprocess.js';
+import { PRESETS, preset, type PreprocessSpec } from '../image/preprocess.js';
 import { labelsFor, resolveClass } from '../labels/labels.js';
 import type { ExplainOptions, TargetSpec } from './options.js';
 
@@ -121,7 +121,9 @@ function resolveTargets(options: ExplainOptions, images: number, k: number, labe
       throw new InvalidOptionError(option, 'must list at least one class (an index or a label).');
     return list.map((c) => resolveClass(c, k, labels));
   };
-  if (options.classesPerImage) {
+  if (options.classesPerImage !== undefined) {
+    if (!Array.isArray(options.classesPerImage))
+      throw new InvalidOptionError('classesPerImage', 'must be a list with one list of classes per image.');
     if (options.classesPerImage.length !== images)
       throw new InvalidOptionError(
         'classesPerImage',
@@ -129,7 +131,7 @@ function resolveTargets(options: ExplainOptions, images: number, k: number, labe
       );
     return { kind: 'per-image', classes: options.classesPerImage.map((l) => resolve(l, 'classesPerImage')) };
   }
-  if (options.classes) return { kind: 'fixed', classes: resolve(options.classes, 'classes') };
+  if (options.classes !== undefined) return { kind: 'fixed', classes: resolve(options.classes, 'classes') };
   const topK = options.topK ?? 1;
   if (!(Number.isInteger(topK) && topK >= 1 && topK <= k))
     throw new InvalidOptionError('topK', `must be between 1 and the number of classes (${k}); got ${options.topK}.`);
@@ -140,12 +142,35 @@ function resolvePreprocess(options: ExplainOptions, inputShape: readonly number[
   const [, c, h, w] = inputShape;
   const pre = options.preprocess ?? 'imagenet';
   if (pre === 'none') return 'none';
+  if (typeof pre === 'string' && !(PRESETS as readonly string[]).includes(pre))
+    throw new InvalidOptionError('preprocess', `'${pre}' is unknown; choose ${PRESETS.join(', ')}, 'none' or a custom spec.`);
+  if (typeof pre !== 'string' && (typeof pre !== 'object' || pre === null))
+    throw new InvalidOptionError(
+      'preprocess',
+      'must be a preset name or a spec object {resize, channelOrder, range, mean, std}.',
+    );
+  const overrides = options.preprocessOverrides ?? {};
+  if (typeof overrides !== 'object' || overrides === null)
+    throw new InvalidOptionError('preprocessOverrides', 'must be an object of preprocessing fields.');
   const base = typeof pre === 'string' ? preset(pre, [h, w], c) : pre;
-  const spec = { ...base, ...options.preprocessOverrides, size: [h, w] as [number, number] };
+  const spec = { ...base, ...overrides, size: [h, w] as [number, number] };
+  const what = typeof pre === 'string' ? `'${pre}'` : 'the custom spec';
+  const bad = (field: string, expected: string, got: unknown) =>
+    new InvalidOptionError('preprocess', `${what}: ${field} must be ${expected}; got ${JSON.stringify(got) ?? String(got)}.`);
+  if (!['stretch', 'crop', 'letterbox'].includes(spec.resize))
+    throw bad('resize', "'stretch', 'crop' or 'letterbox'", spec.resize);
+  if (spec.channelOrder !== 'RGB' && spec.channelOrder !== 'BGR') throw bad('channelOrder', "'RGB' or 'BGR'", spec.channelOrder);
+  if (spec.range !== 1 && spec.range !== 255) throw bad('range', '1 or 255', spec.range);
+  const numbers = (v: unknown, nonZero: boolean) =>
+    Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!nonZero || x !== 0));
+  if (!numbers(spec.mean, false)) throw bad('mean', 'a list of finite numbers', spec.mean);
+  if (!numbers(spec.std, true)) throw bad('std', 'a list of finite non-zero numbers', spec.std);
+  if (spec.resizeShorter !== undefined && !(Number.isInteger(spec.resizeShorter) && spec.resizeShorter >= 1))
+    throw bad('resizeShorter', 'a positive integer', spec.resizeShorter);
   if (spec.mean.length !== c || spec.std.length !== c)
     throw new InvalidOptionError(
       'preprocess',
-      `'${typeof pre === 'string' ? pre : 'custom'}' gives ${spec.mean.length} mean and ${spec.std.length} std values but the model takes ${c} channels.`,
+      `${what} gives ${spec.mean.length} mean and ${spec.std.length} std values but the model takes ${c} channels.`,
     );
   return spec;
 }

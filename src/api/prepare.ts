@@ -21,6 +21,10 @@ export async function prepareSource(
 ): Promise<Prepared> {
   const [, c, h, w] = inputShape;
   if (typeof img === 'object' && img !== null && 'tensor' in img) {
+    if (!(img.tensor instanceof Float32Array) || !Array.isArray(img.dims) || !img.dims.every((d) => Number.isInteger(d)))
+      throw new InvalidInputError(
+        `Tensor input ${img.name ?? `#${index}`} must be { tensor: Float32Array, dims: integer[] }; got tensor ${describeType(img.tensor)} and dims ${describeType(img.dims)}.`,
+      );
     const dims = img.dims.length === 4 && img.dims[0] === 1 ? img.dims.slice(1) : img.dims;
     if (dims.length !== 3 || dims[0] !== c || dims[1] !== h || dims[2] !== w || img.tensor.length !== c * h * w)
       throw new InvalidInputError(
@@ -71,4 +75,10 @@ function checkFinite(x: Float32Array, what: string): void {
   for (let i = 0; i < x.length; i++)
     if (!Number.isFinite(x[i]))
       throw new InvalidInputError(`${what} holds ${x[i]} at index ${i}: inputs must be finite numbers.`);
+}
+
+function describeType(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `[${v.slice(0, 4).map(String).join(', ')}${v.length > 4 ? ', …' : ''}]`;
+  return typeof v === 'object' ? (v.constructor?.name ?? 'object') : `${typeof v} ${JSON.stringify(v)}`;
 }

@@ -41,12 +41,8 @@ export function decodeModel(
       { cause: e },
     );
   }
-  const g = proto.graph;
-  if (!g || !g.node || g.node.length === 0 || !proto.opset_import?.length || !g.output?.length) {
-    throw new InvalidModelError(
-      `${what} is not an ONNX model: it has no graph, nodes, outputs or opset. Pass an .onnx file exported from your framework.`,
-    );
-  }
+  checkModelStructure(proto, what);
+  const g = proto.graph!;
   const externalTensors: string[] = [];
   const files = new Set<string>();
   for (const t of g.initializer ?? []) {
@@ -79,6 +75,16 @@ function readSlice(
       { cause: e },
     );
   }
+}
+
+/** A model needs a graph with nodes and outputs, and an opset; also checks model objects made outside decodeModel. */
+export function checkModelStructure(proto: ModelProto | undefined, what: string): void {
+  const g = proto?.graph;
+  const list = (v: unknown) => Array.isArray(v) && v.length > 0;
+  if (!g || !list(g.node) || !list(proto.opset_import) || !list(g.output))
+    throw new InvalidModelError(
+      `${what} is not an ONNX model: it has no graph, nodes, outputs or opset. Pass an .onnx file exported from your framework.`,
+    );
 }
 
 export function opsetOf(proto: ModelProto, domain = ''): number {
