@@ -91,7 +91,6 @@ function useModel(m: LoadedModel): void {
   const form = initialForm(m, asked);
   asked = undefined;
   showModel(m);
-  showForm(form, m);
   update({ model: m, preprocess: form, classIndex: undefined });
   updateSettings({ layer: m.defaultLayer, compareLayers: defaultCompareLayers(m) });
   if (m.warnings.length) showError(new Error(m.warnings.join(' ')));
@@ -240,6 +239,8 @@ function caption(cell: Cell, s: Settings, m: LoadedModel): string {
   return title;
 }
 
+let formShown: PreprocessForm | undefined;
+
 async function redraw(): Promise<void> {
   const gen = ++generation;
   const s = state;
@@ -247,6 +248,11 @@ async function redraw(): Promise<void> {
   showDisplayControls(s.settings);
   showThumbs();
   if (m) showPickers(s.settings, m);
+  if (m && s.preprocess && formShown !== s.preprocess) {
+    // Only a new form is written back: a redraw (the opacity slider…) must not undo a field being typed in.
+    formShown = s.preprocess;
+    showForm(s.preprocess, m);
+  }
   const image = s.images[s.current];
   const canvas = byId<HTMLCanvasElement>('main-canvas');
   if (!m || !explanations || !image || !s.preprocess) {

@@ -8,14 +8,22 @@ import { byId, el, fill } from './dom.js';
 import type { LoadedModel } from './model.js';
 import type { Compare, Settings } from './state.js';
 
-/** A layer as the pickers name it: its PyTorch module path when the exporter kept one, else its tensor. */
+/**
+ * A layer as the pickers name it: its PyTorch module path when the exporter kept one and no other layer has the same
+ * (exporters name a block's second ReLU 'relu_1' in every block), else its tensor.
+ */
 export function layerName(m: LoadedModel | undefined, tensor: string): string {
-  const l = m?.explainer.layers.find((x) => x.tensor === tensor);
-  return l?.module ?? tensor;
+  const layers = m?.explainer.layers ?? [];
+  const l = layers.find((x) => x.tensor === tensor);
+  return l ? nameOf(l, layers) : tensor;
 }
 
-function layerText(l: LayerInfo, isDefault: boolean): string {
-  return `${isDefault ? '★ ' : ''}${l.module ?? l.tensor} · ${l.opType} ${l.dims.slice(1).join('×')}`;
+function nameOf(l: LayerInfo, layers: readonly LayerInfo[]): string {
+  return l.module && layers.filter((x) => x.module === l.module).length === 1 ? l.module : l.tensor;
+}
+
+function layerText(l: LayerInfo, layers: readonly LayerInfo[], isDefault: boolean): string {
+  return `${isDefault ? '★ ' : ''}${nameOf(l, layers)} · ${l.opType} ${l.dims.slice(1).join('×')}`;
 }
 
 /** Methods that explain the input (no layer): the layer picker does not apply to them. */
@@ -40,7 +48,11 @@ export function showPickers(s: Settings, m: LoadedModel): void {
     fill(
       layers,
       m.explainer.layers.map((l) =>
-        el('option', { value: l.tensor, textContent: layerText(l, l.tensor === m.defaultLayer), title: l.tensor }),
+        el('option', {
+          value: l.tensor,
+          textContent: layerText(l, m.explainer.layers, l.tensor === m.defaultLayer),
+          title: l.tensor,
+        }),
       ),
     );
   }
@@ -59,7 +71,7 @@ function showCompareList(s: Settings, m: LoadedModel): void {
       : s.compare === 'layers'
         ? m.explainer.layers.map((l) => ({
             value: l.tensor,
-            text: `${l.module ?? l.tensor} ${l.dims.slice(2).join('×')}`,
+            text: `${nameOf(l, m.explainer.layers)} ${l.dims.slice(2).join('×')}`,
             checked: s.compareLayers.includes(l.tensor),
           }))
         : [];
