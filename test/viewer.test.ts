@@ -4,7 +4,7 @@
  * photo named on the command line; Chromium (Debian's, through playwright-core) opens it, the photo is explained with
  * the built-in model, a class is clicked, the method and layer switched, methods and layers compared side by side,
  * the map downloaded as .npy and compared with the Node library's map of the same model, photo, layer, method and
- * class (within 1e-4), another image added through the file picker and a broken model refused with its typed message.
+ * class (within 1e-4), images added through the file picker and by drop, and a broken model refused with its typed message.
  * Every request the browser made went to the server and carried no body. Then the command itself in child
  * processes: loopback only, a port in use refused (exit 2), Ctrl-C stops it (exit 0).
  *
@@ -200,10 +200,21 @@ describe('the viewer in Chromium, through gcam view’s server', { skip, timeout
     assert.equal(await page.locator('#grid .cell.done').count(), 4);
   });
 
-  it('adds images from the file picker and shows a broken model’s typed error, keeping the model it had', async () => {
+  it('adds images from the file picker and by drop, and shows a broken model’s typed error, keeping the model it had', async () => {
     await page.setInputFiles('#image-files', secondPath);
     await settled('second.png');
     assert.equal(await page.locator('#thumbs .thumb').count(), 2);
+    // A file dropped on the page, as a file manager's drag and drop delivers it.
+    await page.evaluate(
+      (bytes) => {
+        const data = new DataTransfer();
+        data.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+        window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      },
+      [...readFileSync(secondPath)],
+    );
+    await settled('dropped.png');
+    assert.equal(await page.locator('#thumbs .thumb').count(), 3);
 
     await page.setInputFiles('#model-file', {
       name: 'broken.onnx',
@@ -213,7 +224,7 @@ describe('the viewer in Chromium, through gcam view’s server', { skip, timeout
     await page.locator('#error').waitFor({ state: 'visible', timeout: 20_000 });
     assert.equal(await page.textContent('#error-name'), 'InvalidModelError');
     assert.match((await page.textContent('#error-message')) ?? '', /not a readable ONNX model/);
-    await settled('second.png');
+    await settled('dropped.png');
     assert.equal(await page.textContent('#model-name'), 'shapes.onnx (built-in)');
     assert.deepEqual(
       log.filter((l) => l.startsWith('page error')),
