@@ -35,47 +35,7 @@ const KNOWN: Record<string, { todo: string; matches(c: FuzzCase, o: Outcome): bo
     todo: 'a model whose declared output shape is not what it computes (logits [2^40, 10]) fails in onnxruntime (exit 1), not with a typed error',
     matches: (c, o) => c.tags.includes('declared-output-shape') && o.class === 'internal-error',
   },
-  'library-malformed': {
-    todo:
-      'library arguments of the wrong JavaScript type throw a TypeError, not a GcamError: decoded-model look-alikes ' +
-      '({ bytes, proto: {} }), a RawImage with data null, a tensor input with dims "abc" or tensor null, classesPerImage "x", ' +
-      'preprocess {} with preprocessOverrides "x"',
-    matches: (c) => wrongJsType(c),
-  },
 };
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isToken = (v: unknown, ...names: string[]) => isObject(v) && typeof v.$ === 'string' && names.includes(v.$);
-
-/**
- * A library case that passes a value of another JavaScript type than the declared one where the declared one is an
- * object, array or typed array: the model as a plain object, create options that are not an object, an image whose
- * data / tensor is not a typed array or whose dims are not an array, list options that are not arrays. (Hostile
- * values of the right type, such as NaN, -1, [42] or a wrong data length, are not in here: they must be typed.)
- */
-function wrongJsType(c: FuzzCase): boolean {
-  if (c.kind !== 'library' || !['createImageExplainer', 'explainer.explain', 'explain'].includes(c.fn)) return false;
-  const [model, second, third, fourth] = c.args as unknown[];
-  if (isObject(model) && !isToken(model, 'modelPath', 'modelBytes', 'bytes')) return true;
-  if (c.fn !== 'explain' && c.args.length > 1 && !isObject(second)) return true;
-  const images = c.fn === 'explain' ? second : c.fn === 'explainer.explain' ? third : undefined;
-  const options = c.fn === 'explain' ? third : fourth;
-  const badImage = (img: unknown) =>
-    isObject(img) &&
-    !isToken(img, 'bytes') &&
-    (('data' in img && !isToken(img.data, 'bytes', 'f32')) ||
-      ('tensor' in img && (!isToken(img.tensor, 'f32') || !Array.isArray(img.dims))));
-  if (Array.isArray(images) && images.some(badImage)) return true;
-  if (!isObject(options)) return false;
-  const lists = ['layers', 'classes', 'classesPerImage', 'labels', 'grid'];
-  if (lists.some((k) => k in options && options[k] !== null && !Array.isArray(options[k]))) return true;
-  // preprocess: a preset name or a whole PreprocessSpec; preprocessOverrides: an object.
-  const specKeys = ['size', 'resize', 'channelOrder', 'range', 'mean', 'std'];
-  const p = options.preprocess;
-  if (p !== undefined && p !== null && typeof p !== 'string' && !(isObject(p) && specKeys.every((k) => k in p))) return true;
-  const o = options.preprocessOverrides;
-  return o !== undefined && o !== null && !isObject(o);
-}
 
 const workDir = mkdtempSync(join(tmpdir(), 'gcam-fuzz-test-'));
 after(() => rmSync(workDir, { recursive: true, force: true }));

@@ -89,6 +89,9 @@ try {
       else if (!ACCEPTED.includes(o.class))
         console.log(`  ${o.class.padEnd(14)} ${c.id}: ${c.note.slice(0, 120)}\n  ${' '.repeat(14)} → ${o.reason.slice(0, 200)}`);
       else if (process.stdout.isTTY) process.stdout.write(`\r${done}/${cases.length}`);
+      // Into a log file: a line now and then, so a long campaign shows how far it got.
+      if (!process.stdout.isTTY && done % 250 === 0)
+        console.log(`fuzz: ${done}/${cases.length} after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     },
   });
 } finally {
