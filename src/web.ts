@@ -37,16 +37,50 @@ let runtime: Runtime | undefined;
 export const ortEnv: typeof ort.env = ort.env;
 
 /**
- * The onnxruntime-web runtime. By default sessions use the 'wasm' execution provider (CPU); pass session options
- * (e.g. `{ executionProviders: ['webgpu', 'wasm'] }`) for another, as onnxruntime-web's InferenceSession.create takes
- * them. Threads and the location of the .wasm files are onnxruntime-web's global settings (`ort.env.wasm.numThreads`,
+ * The onnxruntime-web runtime. By default sessions use WebGPU when the browser offers a hardware adapter, with wasm
+ * (CPU) for what WebGPU cannot run and everywhere else (defaultProviders); pass session options (e.g.
+ * `{ executionProviders: ['wasm'] }`) to choose, as onnxruntime-web's InferenceSession.create takes them. Threads and
+ * the location of the .wasm files are onnxruntime-web's global settings (`ort.env.wasm.numThreads`,
  * `ort.env.wasm.wasmPaths` or setWasmPaths), set on the 'onnxruntime-web' module itself.
  */
 export function webRuntime(sessionOptions?: Record<string, unknown>): Runtime {
   if (sessionOptions) return withWasmHint(createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-web', sessionOptions));
-  return (runtime ??= withWasmHint(
-    createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-web', { executionProviders: ['wasm'] }),
-  ));
+  return (runtime ??= withWasmHint(autoProviders()));
+}
+
+/** A runtime that asks the browser for its providers once, at the first session. */
+function autoProviders(): Runtime {
+  let chosen: Promise<Runtime> | undefined;
+  return {
+    name: 'onnxruntime-web',
+    async createSession(model, options) {
+      chosen ??= defaultProviders().then((executionProviders) =>
+        createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-web', { executionProviders }),
+      );
+      return (await chosen).createSession(model, options);
+    },
+  };
+}
+
+interface GpuAdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { isFallbackAdapter?: boolean };
+}
+
+/**
+ * ['webgpu', 'wasm'] when navigator.gpu gives a hardware adapter, else ['wasm']: a software fallback adapter
+ * (SwiftShader) runs SqueezeNet ~50× slower than wasm (docs/benchmarks.md), and Node has no navigator.gpu at all.
+ */
+export async function defaultProviders(): Promise<string[]> {
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } } }).navigator?.gpu;
+  if (!gpu) return ['wasm'];
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (adapter && !(adapter.isFallbackAdapter ?? adapter.info?.isFallbackAdapter)) return ['webgpu', 'wasm'];
+  } catch {
+    // No adapter to be had: wasm.
+  }
+  return ['wasm'];
 }
 
 /**
