@@ -14,6 +14,7 @@ import { build, type Plugin } from 'esbuild';
 import { builtinModel } from '../src/builtin.js';
 import { generateScene } from '../src/scenes/scene.js';
 import { renderScenePng } from '../src/scenes/render-node.js';
+import { WASM_FILES } from '../src/web.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SOURCES = join(ROOT, 'src/viewer');
@@ -53,14 +54,14 @@ export async function buildViewer(outDir: string): Promise<ViewerBuild> {
     write: true,
     metafile: true,
     logLevel: 'silent',
-    plugins: [wasmOnlyOrt, noNodeBuiltins],
+    plugins: [noNodeBuiltins],
   });
   const scriptBytes = Object.values(script.metafile.outputs).reduce((a, o) => a + o.bytes, 0);
   for (const f of ['index.html', 'style.css']) copyFileSync(join(SOURCES, f), join(out, f));
-  // The wasm-only build of onnxruntime-web fetches its binary beside the script that imported it (import.meta.url);
-  // its loader is inside that script, and its threads are workers of the script itself, so no .mjs is needed.
+  // onnxruntime-web's files for the wasm and WebGPU providers (gcam/web uses WebGPU where the browser has a hardware
+  // adapter), fetched beside the script that imported it (import.meta.url of viewer.js).
   const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
-  copyFileSync(join(ortDist, 'ort-wasm-simd-threaded.wasm'), join(out, 'ort-wasm-simd-threaded.wasm'));
+  for (const f of WASM_FILES) copyFileSync(join(ortDist, f), join(out, f));
   const model = builtinModel();
   copyFileSync(model.path, join(out, 'models/shapes.onnx'));
   copyFileSync(join(dirname(model.path), 'shapes.json'), join(out, 'models/shapes.json'));
@@ -68,19 +69,6 @@ export async function buildViewer(outDir: string): Promise<ViewerBuild> {
   writeFileSync(join(out, 'sample.png'), await renderScenePng(scene));
   return { outDir: out, files: listFiles(out), scriptBytes };
 }
-
-/**
- * The viewer runs on onnxruntime-web's CPU (wasm) backend only, gcam/web's default, so it takes the wasm-only build:
- * a 14 MB binary instead of the 28 MB one with WebGPU, and a smaller script.
- */
-const wasmOnlyOrt: Plugin = {
-  name: 'onnxruntime-web-wasm-only',
-  setup(b) {
-    b.onResolve({ filter: /^onnxruntime-web$/ }, ({ resolveDir, kind, importer }) =>
-      b.resolve('onnxruntime-web/wasm', { resolveDir, kind, importer }),
-    );
-  },
-};
 
 const BUILTIN = new RegExp(`^(node:|(${builtinModules.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})(/|$))`);
 
