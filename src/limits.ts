@@ -32,6 +32,13 @@ export const MAX_TENSOR_ELEMENTS = 2 ** 28;
  */
 export const MAX_PROBE_ELEMENTS = 2 ** 28;
 
+/**
+ * Most pixels (H·W) of an input measured without a trial run at 224×224 first, i.e. of a model that runs only at its
+ * own size: 16·224² (896×896). Measuring every layer holds them all at once, about 1 KB per input pixel for
+ * ResNet-18 (2.3 GB at 1500×1500), so this keeps such a probe near 1 GB.
+ */
+export const MAX_UNSCOUTED_PIXELS = 16 * 224 * 224;
+
 /** Largest fixed batch a model may declare: gcam runs that many images at once. Larger models are re-exported with a dynamic batch. */
 export const MAX_FIXED_BATCH = 64;
 

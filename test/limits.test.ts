@@ -345,4 +345,22 @@ describe('limits: model input shapes', () => {
     const layers = await listLayers(nodeRuntime(), decoded, { view, inputShape: defaultInputShape(view, 600) });
     assert.deepEqual(layers.find((l) => l.tensor === 'A')?.dims, [1, 64, 600, 600]);
   });
+
+  it(`a model that runs only at its own large size (128×100000) is refused before measuring, not at 1.5 GB`, async () => {
+    const { decoded, view } = convModel([1, 3, 128, 100000], 64);
+    const start = process.memoryUsage().rss;
+    await assert.rejects(
+      listLayers(nodeRuntime(), decoded, { view, inputShape: defaultInputShape(view) }),
+      (e: Error) => e instanceof InvalidModelError && /runs only at its own input size 128×100000/.test(e.message),
+    );
+    const grown = (process.memoryUsage().rss - start) / 2 ** 20;
+    assert.ok(grown < 400, `the refusal cost ${grown.toFixed(0)} MB`);
+    // The same layers at a size it can measure as it is: fixed 3×512×512 (5.2× the 224² trial area) is measured.
+    const small = convModel([1, 3, 512, 512], 8);
+    const layers = await listLayers(nodeRuntime(), small.decoded, {
+      view: small.view,
+      inputShape: defaultInputShape(small.view),
+    });
+    assert.deepEqual(layers.find((l) => l.tensor === 'A')?.dims, [1, 8, 512, 512]);
+  });
 });

@@ -9,7 +9,7 @@ import type { GraphView } from '../onnx/graph.js';
 import { DataType } from '../onnx/schema.js';
 import type { ElementType, RtTensor, Runtime } from '../runtime/types.js';
 import { InvalidModelError, InvalidOptionError, RuntimeError } from '../errors.js';
-import { MAX_PROBE_ELEMENTS, MAX_TENSOR_ELEMENTS } from '../limits.js';
+import { MAX_PROBE_ELEMENTS, MAX_TENSOR_ELEMENTS, MAX_UNSCOUTED_PIXELS } from '../limits.js';
 
 export interface TensorMeta {
   dims: number[];
@@ -174,9 +174,16 @@ async function checkProbeBudget(
   try {
     await probeTensors(runtime, model, view, scoutShapes, tensors);
   } catch (e) {
-    // onnxruntime refused the scout size (e.g. a model that needs its own size): no estimate. A limit error stands.
-    if (e instanceof RuntimeError) return;
-    throw e;
+    // onnxruntime refused the scout size (a model that needs its own size): no estimate, so only an input small
+    // enough to measure as it is may go on. A limit error stands.
+    if (!(e instanceof RuntimeError)) throw e;
+    if (area <= MAX_UNSCOUTED_PIXELS) return;
+    throw new InvalidModelError(
+      `The model runs only at its own input size ${h}×${w}, too large to measure its layers within gcam's memory ` +
+        `limits (a model that cannot run at ${SCOUT_SIDE}×${SCOUT_SIDE} may take at most ${MAX_UNSCOUTED_PIXELS} pixels); ` +
+        `re-export it with dynamic height and width, or at a smaller size.`,
+      { cause: e },
+    );
   }
   const scout = knownAt(model, scoutShapes);
   const scale = area / (SCOUT_SIDE * SCOUT_SIDE);
