@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GcamError, InvalidModelError, InvalidOptionError, InvalidInputError, explain, type ExplainResult } from '../src/node.js';
+import { ModelProtoType } from '../src/onnx/schema.js';
 import { tinyModel } from './helpers/tiny-model.js';
 import { assertClose } from './helpers/compare.js';
 
@@ -193,5 +194,20 @@ describe('arguments of the wrong JavaScript type', () => {
         (e: unknown) => e instanceof InvalidOptionError && e.option === 'preprocess' && e.message.includes(field),
         JSON.stringify(preprocess),
       );
+  });
+});
+
+describe('a declared output shape the model does not compute', () => {
+  it('is an error naming the output and both shapes (a failure deep inside onnxruntime before)', async () => {
+    const proto = ModelProtoType.toObject(ModelProtoType.decode(cnn('N'))) as {
+      graph: { output: { type: { tensor_type: { shape?: unknown } } }[] };
+    };
+    proto.graph.output[0].type.tensor_type.shape = { dim: [{ dim_value: 2 ** 40 }, { dim_value: 3 }] };
+    const bytes = ModelProtoType.encode(ModelProtoType.fromObject(proto)).finish();
+    await assert.rejects(
+      explain(bytes, images(1), { preprocess: 'none' }),
+      (e: unknown) =>
+        e instanceof InvalidModelError && /declares its output 'y' as \[1099511627776, 3\] but computes \[1, 3\]/.test(e.message),
+    );
   });
 });

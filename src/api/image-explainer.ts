@@ -3,7 +3,7 @@
  * image's own resolution. The platform (node.ts, web.ts) supplies the inference engine and image decoding.
  */
 import { probeTensors } from '../autodiff/probe.js';
-import { outputOf, scoreTensorOf } from '../autodiff/rewrite.js';
+import { checkDeclaredShape, outputOf, scoreTensorOf } from '../autodiff/rewrite.js';
 import { checkModelStructure, decodeModel, type DecodedModel } from '../onnx/decode.js';
 import { GraphView } from '../onnx/graph.js';
 import { InvalidInputError, InvalidModelError, InvalidOptionError } from '../errors.js';
@@ -53,6 +53,7 @@ export class ImageExplainer {
       scoreTensor,
     );
     if (!meta) throw new InvalidModelError(`The model output '${scoreTensor}' could not be measured.`);
+    checkDeclaredShape(view, scoreTensor, meta.dims);
     const numClasses = meta.dims.slice(1).reduce((a, b) => a * b, 1);
     return new ImageExplainer(platform, decoded, view, inputShape, layers, numClasses);
   }

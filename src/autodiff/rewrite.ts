@@ -94,6 +94,21 @@ export interface ExplainModel {
   opset: number;
 }
 
+/**
+ * A graph output whose declared fixed dims differ from what the model computes (measured by the probe): onnxruntime
+ * trusts the declaration when it folds shapes, so the explain model would fail deep inside a run.
+ */
+export function checkDeclaredShape(view: GraphView, tensor: string, measured: readonly number[]): void {
+  const declared = view.outputs.find((o) => o.name === tensor)?.dims;
+  if (!declared) return;
+  const wrong = declared.length !== measured.length || declared.some((d, i) => typeof d === 'number' && d !== measured[i]);
+  if (wrong)
+    throw new InvalidModelError(
+      `The model declares its output '${tensor}' as [${declared.map((d) => d ?? '?').join(', ')}] but computes ` +
+        `[${measured.join(', ')}]: export it again so that the declared output shape is the real one (or leave it dynamic).`,
+    );
+}
+
 /** The model's single float image input, or a clear error. */
 export function imageInput(view: GraphView): GraphView['inputs'][number] {
   if (view.inputs.length !== 1) {
@@ -201,6 +216,7 @@ export async function compileExplainGraph(
 
   const b = new GraphBuilder(opset, view.usedNames());
   const scoreMeta = meta.get(scoreTensor)!;
+  checkDeclaredShape(view, scoreTensor, scoreMeta.dims);
   const numClasses = scoreMeta.dims.slice(1).reduce((a, d) => a * d, 1);
   const batchDim = typeof input?.dims?.[0] === 'number' ? scoreMeta.dims[0] : 'N';
   const targetWeightsName = b.name('targetWeights');
