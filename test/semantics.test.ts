@@ -211,3 +211,15 @@ describe('a declared output shape the model does not compute', () => {
     );
   });
 });
+
+describe('a model without the ai.onnx opset', () => {
+  it("is an InvalidModelError (onnxruntime refused gcam's own nodes before: exit 1)", async () => {
+    const proto = ModelProtoType.toObject(ModelProtoType.decode(cnn('N'))) as { opset_import: unknown[] };
+    proto.opset_import = [{ domain: 'x', version: 17 }];
+    const bytes = ModelProtoType.encode(ModelProtoType.fromObject(proto)).finish();
+    await assert.rejects(
+      explain(bytes, images(1), { preprocess: 'none' }),
+      (e: unknown) => e instanceof InvalidModelError && /imports no ai.onnx opset/.test(e.message),
+    );
+  });
+});

@@ -116,6 +116,11 @@ export function imageInput(view: GraphView): GraphView['inputs'][number] {
       `gcam explains models with one image input; this model has ${view.inputs.length} (${view.inputs.map((i) => `'${i.name}'`).join(', ')}).`,
     );
   }
+  // gcam's rules emit ai.onnx ops at the model's ai.onnx opset: a model that imports none cannot take them.
+  if (!(view.opset >= 1))
+    throw new InvalidModelError(
+      `The model imports no ai.onnx opset (opset_import: ${JSON.stringify((view.model.opset_import ?? []).map((o) => [o.domain ?? '', Number(o.version ?? 0)]))}); export it again with a standard opset.`,
+    );
   const input = view.inputs[0];
   const floatTypes: number[] = [DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE];
   const rank = input.dims?.length;
