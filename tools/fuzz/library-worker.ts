@@ -130,6 +130,8 @@ if (isMain && process.send) {
   process.on('message', (m: { case: LibraryCase; caseDir: string }) => {
     void runLibraryCase(m.case, m.caseDir).then((r) => process.send!(r));
   });
+  // The fuzzer went away (killed): nothing will ask for another case.
+  process.on('disconnect', () => process.exit(0));
   process.send({ ready: true });
 } else if (isMain && process.argv[2]) {
   const c = JSON.parse(readFileSync(process.argv[2], 'utf8')) as LibraryCase;
