@@ -35,6 +35,17 @@ const KNOWN: Record<string, { todo: string; matches(c: FuzzCase, o: Outcome): bo
     todo: 'a model whose declared output shape is not what it computes (logits [2^40, 10]) fails in onnxruntime (exit 1), not with a typed error',
     matches: (c, o) => c.tags.includes('declared-output-shape') && o.class === 'internal-error',
   },
+  'no-default-opset': {
+    todo: "a model without an opset import for the default domain (its only one renamed 'x') fails in onnxruntime on gcam's appended nodes (exit 1), not with a typed error",
+    matches: (c, o) =>
+      o.class === 'internal-error' &&
+      c.kind === 'models' &&
+      Object.values(c.files).some(
+        (f) =>
+          f.type === 'model' &&
+          f.mutations?.some((m) => m.op === 'opset' && m.domain !== undefined && !['', 'ai.onnx'].includes(m.domain)),
+      ),
+  },
 };
 
 const workDir = mkdtempSync(join(tmpdir(), 'gcam-fuzz-test-'));
