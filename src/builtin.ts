@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PreprocessSpec } from './image/preprocess.js';
 import { InvalidModelError } from './errors.js';
+import { builtinPreprocess, type ShapesMeta } from './builtin-meta.js';
 
 export interface BuiltinModel {
   /** Absolute path of the ONNX file. */
@@ -18,11 +19,6 @@ export interface BuiltinModel {
   meta: Record<string, unknown>;
 }
 
-interface ShapesMeta {
-  labels: string[];
-  input: { size: number; channelOrder: string; range: number; mean: number[]; std: number[] };
-}
-
 /** Works from both src/ (tsx) and dist/ (built): models/ is beside either. */
 const DIR = new URL('../models/shapes/', import.meta.url);
 
@@ -32,18 +28,5 @@ export function builtinModel(): BuiltinModel {
   if (!existsSync(path) || !existsSync(metaPath))
     throw new InvalidModelError(`The built-in model is missing (${path}); reinstall gcam or pass --model.`);
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as ShapesMeta & Record<string, unknown>;
-  const { size, channelOrder, range, mean, std } = meta.input;
-  return {
-    path,
-    labels: meta.labels,
-    preprocess: {
-      size: [size, size],
-      resize: 'stretch',
-      channelOrder: channelOrder.toUpperCase() === 'BGR' ? 'BGR' : 'RGB',
-      range: range === 255 ? 255 : 1,
-      mean,
-      std,
-    },
-    meta,
-  };
+  return { path, labels: meta.labels, preprocess: builtinPreprocess(meta), meta };
 }

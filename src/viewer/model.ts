@@ -3,6 +3,7 @@
  * `gcam view` was given. Each becomes a LoadedModel: the core's ImageExplainer (layers listed, sessions compiled on
  * first use) plus what the page needs to present it: labels, what its outputs mean, its input size.
  */
+import { builtinPreprocess, type ShapesMeta } from '../builtin-meta.js';
 import {
   InvalidModelError,
   createImageExplainer,
@@ -105,7 +106,7 @@ function outputKind(ex: ImageExplainer): OutputKind {
  */
 export async function openBuiltin(base: URL): Promise<LoadedModel> {
   const metaUrl = new URL('models/shapes.json', base);
-  let meta: { labels: string[]; input: { size: number; channelOrder: string; range: number; mean: number[]; std: number[] } };
+  let meta: ShapesMeta;
   try {
     const res = await fetch(metaUrl);
     if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
@@ -115,17 +116,6 @@ export async function openBuiltin(base: URL): Promise<LoadedModel> {
       cause: e,
     });
   }
-  const { size, channelOrder, range, mean, std } = meta.input;
-  const builtin: BuiltinInfo = {
-    labels: meta.labels,
-    preprocess: {
-      size: [size, size],
-      resize: 'stretch',
-      channelOrder: channelOrder.toUpperCase() === 'BGR' ? 'BGR' : 'RGB',
-      range: range === 255 ? 255 : 1,
-      mean,
-      std,
-    },
-  };
+  const builtin: BuiltinInfo = { labels: meta.labels, preprocess: builtinPreprocess(meta) };
   return openModel(new URL('models/shapes.onnx', base), 'shapes.onnx (built-in)', { builtin });
 }
