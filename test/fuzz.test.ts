@@ -22,31 +22,10 @@ const CASES = 150;
 
 /**
  * Known holes not fixed yet: a finding in a case this matches is reported by that category's todo test instead of
- * failing the run. Remove an entry as soon as its hole is fixed (its todo test then passes and says so).
+ * failing the run. Remove an entry as soon as its hole is fixed (its todo test then passes and says so). Empty now:
+ * every hole found so far is fixed, and its reproducer is a case of tools/fuzz/regressions.json.
  */
-const KNOWN: Record<string, { todo: string; matches(c: FuzzCase, o: Outcome): boolean }> = {
-  'probe-memory': {
-    todo:
-      'a model declaring a large fixed input (the built-in model at 128×100000) makes the layer probe go over 1.5 GiB: ' +
-      "src/limits.ts's MAX_PROBE_ELEMENTS (2^28, about 2 GB resident by its own note) is above the fuzzer's cap",
-    matches: (c, o) => c.kind === 'models' && c.tags.includes('huge-image') && o.class === 'memory',
-  },
-  'declared-output-shape': {
-    todo: 'a model whose declared output shape is not what it computes (logits [2^40, 10]) fails in onnxruntime (exit 1), not with a typed error',
-    matches: (c, o) => c.tags.includes('declared-output-shape') && o.class === 'internal-error',
-  },
-  'no-default-opset': {
-    todo: "a model without an opset import for the default domain (its only one renamed 'x') fails in onnxruntime on gcam's appended nodes (exit 1), not with a typed error",
-    matches: (c, o) =>
-      o.class === 'internal-error' &&
-      c.kind === 'models' &&
-      Object.values(c.files).some(
-        (f) =>
-          f.type === 'model' &&
-          f.mutations?.some((m) => m.op === 'opset' && m.domain !== undefined && !['', 'ai.onnx'].includes(m.domain)),
-      ),
-  },
-};
+const KNOWN: Record<string, { todo: string; matches(c: FuzzCase, o: Outcome): boolean }> = {};
 
 const workDir = mkdtempSync(join(tmpdir(), 'gcam-fuzz-test-'));
 after(() => rmSync(workDir, { recursive: true, force: true }));
