@@ -55,4 +55,13 @@ export {
   type CreateOptions,
   type ModelInput,
 } from './api/image-explainer.js';
-export type { ExplainOptions, ExplainResult, ImageSource, Platform, Prediction, TargetSpec } from './api/options.js';
+export type {
+  ExplainAllOptions,
+  ExplainOptions,
+  ExplainResult,
+  ExplainedInput,
+  ImageSource,
+  Platform,
+  Prediction,
+  TargetSpec,
+} from './api/options.js';

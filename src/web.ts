@@ -22,7 +22,7 @@ import {
   type CreateOptions,
   type ImageExplainer,
 } from './api/image-explainer.js';
-import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './api/options.js';
+import type { ExplainAllOptions, ExplainOptions, ExplainResult, ExplainedInput, ImageSource, Platform } from './api/options.js';
 import { decodeImage, type WebImageSource } from './image/io-web.js';
 
 export * from './index.js';
@@ -199,6 +199,7 @@ export type WebImage = ImageSource | WebImageSource;
 /** The core's ImageExplainer, whose explain also takes page images. */
 export type WebImageExplainer = ImageExplainer & {
   explain(images: readonly WebImage[], options?: ExplainOptions): Promise<ExplainResult[]>;
+  explainAll(images: Iterable<WebImage> | AsyncIterable<WebImage>, options?: ExplainAllOptions): AsyncGenerator<ExplainedInput>;
 };
 
 /**
@@ -210,10 +211,14 @@ export async function createImageExplainer(model: WebModelInput, options: WebCre
   const decoded = typeof model === 'object' && 'proto' in model ? model : await loadModel(model);
   const ex = await createCoreExplainer(decoded, { ...options, platform: options.platform ?? webPlatform() });
   const explainCore = ex.explain.bind(ex);
+  const explainAllCore = ex.explainAll.bind(ex);
   // The core decodes only strings and bytes (through the platform) and knows no DOM types, so page objects become
   // RawImages here; the instance stays an ImageExplainer for code typed against the core.
   return Object.assign(ex, {
     explain: async (images: readonly WebImage[], opts?: ExplainOptions) => explainCore(await toCoreImages(images), opts),
+    // Decoded one at a time as the core pulls them, so a long list of files never holds more than a batch of bitmaps.
+    explainAll: (images: Iterable<WebImage> | AsyncIterable<WebImage>, opts?: ExplainAllOptions) =>
+      explainAllCore(isIterable(images) ? coreImagesOf(images) : (images as Iterable<ImageSource>), opts),
   });
 }
 
@@ -228,6 +233,15 @@ export async function explain(
 ): Promise<ExplainResult[]> {
   const core = await toCoreImages(images);
   return explainOnce(createImageExplainer(model, options), core, options);
+}
+
+/** Anything else goes to the core as is, for its own typed error. */
+function isIterable(v: unknown): v is Iterable<WebImage> | AsyncIterable<WebImage> {
+  return typeof v === 'object' && v !== null && (Symbol.iterator in v || Symbol.asyncIterator in v);
+}
+
+async function* coreImagesOf(images: Iterable<WebImage> | AsyncIterable<WebImage>): AsyncGenerator<ImageSource> {
+  for await (const img of images) yield await toCoreImage(img);
 }
 
 /** Page images as the core's: what it takes passes as is (a non-list too, for the core's own error). */

@@ -6,14 +6,15 @@ import { probeTensors } from '../autodiff/probe.js';
 import { checkDeclaredShape, outputOf, scoreTensorOf } from '../autodiff/rewrite.js';
 import { checkModelStructure, decodeModel, type DecodedModel } from '../onnx/decode.js';
 import { GraphView } from '../onnx/graph.js';
-import { InvalidInputError, InvalidModelError, InvalidOptionError } from '../errors.js';
+import { GcamError, InvalidInputError, InvalidModelError, InvalidOptionError } from '../errors.js';
 import { defaultInputShape, defaultLayer, listLayers, resolveLayer, type LayerInfo } from '../layers.js';
 import { topIndices } from '../cam/scores.js';
 import { SessionCache } from '../runtime/session-cache.js';
 import { averageLayerMaps, type LayerMaps } from './layer-maps.js';
-import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './options.js';
+import type { OutputActivation } from '../autodiff/rewrite.js';
+import type { ExplainAllOptions, ExplainOptions, ExplainResult, ExplainedInput, ImageSource, Platform } from './options.js';
 import { resolvePlan, type ExplainPlan, type LayerRef } from './plan.js';
-import { prepareSource, type Prepared } from './prepare.js';
+import { nameOf, prepareSource, type Prepared } from './prepare.js';
 import { resultOf, scoreRow, type Scored } from './results.js';
 import { runRows, type RunnerContext } from './runner.js';
 
@@ -69,6 +70,84 @@ export class ImageExplainer {
 
   async explain(images: readonly ImageSource[], options: ExplainOptions = {}): Promise<ExplainResult[]> {
     if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image given: pass a list of images.');
+    const run = this.begin(images.length, options);
+    const results: ExplainResult[] = [];
+    for (let start = 0; start < images.length; start += run.plan.batchSize) {
+      const chunk = images.slice(start, start + run.plan.batchSize);
+      const prepared: Prepared[] = [];
+      for (const [i, img] of chunk.entries())
+        prepared.push(await prepareSource(img, start + i, this.inputShape, run.plan.preprocess, this.platform));
+      results.push(...(await this.explainChunk(run, prepared, start)));
+      options.onProgress?.(Math.min(start + run.plan.batchSize, images.length), images.length);
+    }
+    return results;
+  }
+
+  /**
+   * Many inputs, streamed: sources are pulled one batch at a time, so memory holds about two batches however many
+   * inputs there are. The next batch is read and preprocessed while the current one runs, and each input's results
+   * are yielded as soon as its batch ends, in input order. With `skipUnreadable`, an input that cannot be read or
+   * prepared is yielded with its error and no results instead of ending the run.
+   */
+  async *explainAll(
+    sources: Iterable<ImageSource> | AsyncIterable<ImageSource>,
+    options: ExplainAllOptions = {},
+  ): AsyncGenerator<ExplainedInput> {
+    const iterator = iteratorOf(sources);
+    if (options.classesPerImage !== undefined)
+      throw new InvalidOptionError('classesPerImage', 'needs the whole list of inputs: use explain(), or classes/topK here.');
+    const run = this.begin(undefined, options);
+    const skip = !!options.skipUnreadable;
+    let index = 0;
+    const take = async (): Promise<Pending[]> => {
+      const batch: Pending[] = [];
+      while (batch.length < run.plan.batchSize) {
+        const next = await iterator.next();
+        if (next.done) break;
+        const i = index++;
+        try {
+          batch.push({
+            index: i,
+            prepared: await prepareSource(next.value, i, this.inputShape, run.plan.preprocess, this.platform),
+          });
+        } catch (e) {
+          if (!skip || !(e instanceof GcamError)) throw e;
+          batch.push({ index: i, source: nameOf(next.value, i), error: e });
+        }
+      }
+      return batch;
+    };
+    let next = take();
+    try {
+      for (;;) {
+        const batch = await next;
+        if (batch.length === 0) return;
+        // Read the next batch while onnxruntime runs this one; its rejection, if any, is seen when it is awaited.
+        next = take();
+        next.catch(() => undefined);
+        const ready = batch.filter((p): p is Pending & { prepared: Prepared } => p.prepared !== undefined);
+        const results = ready.length
+          ? await this.explainChunk(
+              run,
+              ready.map((p) => p.prepared),
+              0,
+            )
+          : [];
+        for (const [k, p] of ready.entries()) p.results = results.filter((r) => r.image === k);
+        for (const p of batch) {
+          const own = (p.results ?? []).map((r) => ({ ...r, image: p.index }));
+          yield p.error
+            ? { index: p.index, source: p.source!, results: [], error: p.error }
+            : { index: p.index, source: p.prepared!.source, results: own };
+        }
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  }
+
+  /** The checks and the plan shared by explain() and explainAll(). */
+  private begin(imageCount: number | undefined, options: ExplainOptions): RunState {
     checkOptions(options);
     const declared = this.view.inputs[0].dims?.[0];
     const inputName = this.view.inputs[0].name;
@@ -81,72 +160,70 @@ export class ImageExplainer {
         cores: this.platform.cores,
         resolveLayers: (names) => this.resolveLayers(names),
       },
-      images.length,
+      imageCount,
       options,
     );
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
       throw new InvalidOptionError('onProgress', 'must be a function (done, total) => void.');
     const rc: RunnerContext = { sessions: this.sessions, inputShape: this.inputShape, inputName, numClasses: this.numClasses };
     const activation = scoreTensorOf(this.view, outputOf(this.view), plan.session.useProbabilities).outputActivation;
+    return { plan, rc, activation };
+  }
+
+  /** The results of one batch of prepared inputs; `start` is the index of the first in the caller's list. */
+  private async explainChunk({ plan, rc, activation }: RunState, prepared: readonly Prepared[], start: number) {
     const results: ExplainResult[] = [];
-    for (let start = 0; start < images.length; start += plan.batchSize) {
-      const chunk = images.slice(start, start + plan.batchSize);
-      const prepared: Prepared[] = [];
-      for (const [i, img] of chunk.entries())
-        prepared.push(await prepareSource(img, start + i, this.inputShape, plan.preprocess, this.platform));
-      const scored: Scored[] = [];
-      // The rows: one per (image, class). Classes not known beforehand are the predicted one, chosen by the row's own
-      // run; only top-k beyond the first needs a forward run to rank the classes first.
-      const rows: { image: number; cls?: number }[] = [];
-      const t = plan.targets;
-      if (t.kind === 'top-k' && t.k > 1) {
-        const forward = await this.sessions.forward({
-          targets: plan.inputOnly ? [] : [...new Set(plan.layers.map((l) => l.tensor))],
-          inputShape: this.inputShape,
-          ...plan.session,
-        });
-        const scores = await forward.scores(stack(prepared));
-        prepared.forEach((p, i) => checkScores(scores, i, this.numClasses, p.source));
-        prepared.forEach((_, i) => {
-          const row = scores.subarray(i * this.numClasses, (i + 1) * this.numClasses);
-          for (const cls of topIndices(row, t.k)) rows.push({ image: i, cls });
-          scored[i] = scoreRow(row, activation, plan);
-        });
-      } else
-        prepared.forEach((_, i) => {
-          const classes = t.kind === 'fixed' ? t.classes : t.kind === 'per-image' ? t.classes[start + i] : [undefined];
-          for (const cls of classes) rows.push({ image: i, cls });
-        });
-      for (let r0 = 0; r0 < rows.length; r0 += plan.batchSize) {
-        const part = rows.slice(r0, r0 + plan.batchSize);
-        const x = stack(part.map((r) => prepared[r.image]));
-        const run = await runRows(
-          rc,
-          plan,
-          x,
-          part.map((r) => r.cls),
-        );
-        part.forEach((r, j) => checkScores(run.scores, j, this.numClasses, prepared[r.image].source));
-        part.forEach((r, j) => {
-          scored[r.image] ??= scoreRow(run.scores.subarray(j * this.numClasses, (j + 1) * this.numClasses), activation, plan);
-        });
-        for (const { maps, layer } of outputsOf(run.maps, plan, this.inputShape))
-          part.forEach((r, j) =>
-            results.push(
-              resultOf(
-                maps,
-                layer,
-                j,
-                { image: start + r.image, cls: run.classes[j] },
-                prepared[r.image],
-                scored[r.image],
-                plan,
-                this.inputShape,
-              ),
+    const scored: Scored[] = [];
+    // The rows: one per (image, class). Classes not known beforehand are the predicted one, chosen by the row's own
+    // run; only top-k beyond the first needs a forward run to rank the classes first.
+    const rows: { image: number; cls?: number }[] = [];
+    const t = plan.targets;
+    if (t.kind === 'top-k' && t.k > 1) {
+      const forward = await this.sessions.forward({
+        targets: plan.inputOnly ? [] : [...new Set(plan.layers.map((l) => l.tensor))],
+        inputShape: this.inputShape,
+        ...plan.session,
+      });
+      const scores = await forward.scores(stack(prepared));
+      prepared.forEach((p, i) => checkScores(scores, i, this.numClasses, p.source));
+      prepared.forEach((_, i) => {
+        const row = scores.subarray(i * this.numClasses, (i + 1) * this.numClasses);
+        for (const cls of topIndices(row, t.k)) rows.push({ image: i, cls });
+        scored[i] = scoreRow(row, activation, plan);
+      });
+    } else
+      prepared.forEach((_, i) => {
+        const classes = t.kind === 'fixed' ? t.classes : t.kind === 'per-image' ? t.classes[start + i] : [undefined];
+        for (const cls of classes) rows.push({ image: i, cls });
+      });
+    for (let r0 = 0; r0 < rows.length; r0 += plan.batchSize) {
+      const part = rows.slice(r0, r0 + plan.batchSize);
+      const x = stack(part.map((r) => prepared[r.image]));
+      const run = await runRows(
+        rc,
+        plan,
+        x,
+        part.map((r) => r.cls),
+      );
+      part.forEach((r, j) => checkScores(run.scores, j, this.numClasses, prepared[r.image].source));
+      part.forEach((r, j) => {
+        scored[r.image] ??= scoreRow(run.scores.subarray(j * this.numClasses, (j + 1) * this.numClasses), activation, plan);
+      });
+      for (const { maps, layer } of outputsOf(run.maps, plan, this.inputShape))
+        part.forEach((r, j) =>
+          results.push(
+            resultOf(
+              maps,
+              layer,
+              j,
+              { image: start + r.image, cls: run.classes[j] },
+              prepared[r.image],
+              scored[r.image],
+              plan,
+              this.inputShape,
             ),
-          );
-      }
-      options.onProgress?.(Math.min(start + plan.batchSize, images.length), images.length);
+          ),
+        );
     }
     return results;
   }
@@ -154,6 +231,34 @@ export class ImageExplainer {
   async release(): Promise<void> {
     await this.sessions.releaseAll();
   }
+}
+
+/** What one explain call has resolved once, for all of its batches. */
+interface RunState {
+  plan: ExplainPlan;
+  rc: RunnerContext;
+  activation: OutputActivation;
+}
+
+/** An input of explainAll between being read and being yielded. */
+interface Pending {
+  index: number;
+  prepared?: Prepared;
+  results?: ExplainResult[];
+  source?: string;
+  error?: GcamError;
+}
+
+/** Sources as one async iterator, whether the caller gave an array, a generator or a stream. */
+function iteratorOf(sources: Iterable<ImageSource> | AsyncIterable<ImageSource>): AsyncIterator<ImageSource> {
+  if (sources !== null && typeof sources === 'object') {
+    if (Symbol.asyncIterator in sources) return sources[Symbol.asyncIterator]();
+    if (Symbol.iterator in sources) {
+      const it = sources[Symbol.iterator]();
+      return { next: async () => it.next(), return: async () => it.return?.() ?? { done: true, value: undefined } };
+    }
+  }
+  throw new InvalidInputError('explainAll needs an iterable of images (an array, a generator or an async iterable).');
 }
 
 /** The maps reported: one per layer, or the layers combined into one (averaged, normalised again). */

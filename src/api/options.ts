@@ -4,6 +4,7 @@ import type { LayerLayout } from '../cam/tokens.js';
 import type { PreprocessSpec } from '../image/preprocess.js';
 import type { RawImage } from '../image/raw.js';
 import type { Runtime } from '../runtime/types.js';
+import type { GcamError } from '../errors.js';
 
 /** An image to explain: a decoded image, a file path/bytes (decoded by the platform), or a preprocessed tensor. */
 export type ImageSource = string | Uint8Array | RawImage | { tensor: Float32Array; dims: readonly number[]; name?: string };
@@ -71,6 +72,8 @@ export interface Prediction {
   label?: string;
   /** The model output for this class (a probability when the model ends in Softmax). */
   score: number;
+  /** Softmax over the classes' logits, or the output itself when it is a probability already (Softmax/Sigmoid). */
+  probability: number;
 }
 
 export interface ExplainResult {
@@ -81,7 +84,12 @@ export interface ExplainResult {
   source: string;
   classIndex: number;
   label?: string;
+  /** The model output for the class (a probability when the model ends in Softmax or Sigmoid). */
   score: number;
+  /** The class's logit: the input of a final Softmax/Sigmoid, else the output itself. */
+  logit: number;
+  /** The class's probability: the output when it is one, else the softmax of the logits (for classifiers). */
+  probability: number;
   /** The layer as the user named it, and the tensor it resolved to ('input' for input-gradient methods; names joined
    * by '+' for combined layers). */
   layer: string;
@@ -102,4 +110,21 @@ export interface ExplainResult {
   constant: boolean;
   predictions: Prediction[];
   warnings: string[];
+}
+
+/** explainAll's options: those of explain(), less per-image classes (they need the whole list). */
+export interface ExplainAllOptions extends Omit<ExplainOptions, 'onProgress'> {
+  /** Yield an input that cannot be read or prepared with its error, and go on, instead of ending the run. */
+  skipUnreadable?: boolean;
+}
+
+/** One input of explainAll, as soon as its batch is done. */
+export interface ExplainedInput {
+  /** Its position in the stream of sources. */
+  index: number;
+  source: string;
+  /** One per (class, layer), as explain() gives them; `image` is `index`. Empty when `error` is set. */
+  results: ExplainResult[];
+  /** Why it was skipped (only with skipUnreadable). */
+  error?: GcamError;
 }

@@ -57,7 +57,8 @@ export interface ModelFacts {
   resolveLayers(names?: readonly string[]): LayerRef[];
 }
 
-export function resolvePlan(model: ModelFacts, imageCount: number, options: ExplainOptions): ExplainPlan {
+/** `imageCount`: the number of inputs when known beforehand (per-image classes need it). */
+export function resolvePlan(model: ModelFacts, imageCount: number | undefined, options: ExplainOptions): ExplainPlan {
   const name = options.method ?? 'gradcam';
   const method = methodFor(name);
   if (!method) throw new InvalidOptionError('method', `'${name}' is unknown; available: ${METHOD_NAMES.join(', ')}.`);
@@ -115,7 +116,7 @@ function positiveInt(option: string, v: number | undefined, max = Number.MAX_SAF
   return v;
 }
 
-function resolveTargets(options: ExplainOptions, images: number, k: number, labels?: readonly string[]): Targets {
+function resolveTargets(options: ExplainOptions, images: number | undefined, k: number, labels?: readonly string[]): Targets {
   const resolve = (list: readonly TargetSpec[], option: string) => {
     if (!Array.isArray(list) || list.length === 0)
       throw new InvalidOptionError(option, 'must list at least one class (an index or a label).');

@@ -42,6 +42,16 @@ export async function prepareSource(
   return { source, tensor, geometry };
 }
 
+/** How an input is named in results and messages. */
+export function nameOf(img: ImageSource, index: number): string {
+  if (typeof img === 'object' && img !== null && 'tensor' in img) return img.name ?? `tensor #${index}`;
+  try {
+    return describe(img, index);
+  } catch {
+    return `input #${index}`;
+  }
+}
+
 function describe(img: ImageSource, index: number): string {
   if (typeof img === 'string') return img;
   if (img instanceof Uint8Array) return `image bytes #${index}`;

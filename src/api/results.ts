@@ -1,6 +1,6 @@
 /** One result per (row, layer): the maps at layer, input and original-image resolution, predictions and warnings. */
 import { normalizeMaps } from '../cam/postprocess.js';
-import { outputProbabilities, topIndices } from '../cam/scores.js';
+import { outputProbabilities, softmax, topIndices } from '../cam/scores.js';
 import type { OutputActivation } from '../autodiff/rewrite.js';
 import { mapToOriginal } from '../image/preprocess.js';
 import type { LayerMaps } from './layer-maps.js';
@@ -10,18 +10,25 @@ import type { Prepared } from './prepare.js';
 
 /** An image's class probabilities and top predictions, from its scores row. */
 export interface Scored {
+  /** The model output per class (a probability when the model ends in Softmax or Sigmoid). */
   probabilities: Float64Array;
+  /** The score tensor per class: the logits under a final Softmax/Sigmoid, else the output itself. */
+  logits: Float64Array;
+  /** Class probabilities: the output when it is one already, else the softmax of the logits. */
+  softmax: Float64Array;
   predictions: Prediction[];
 }
 
 export function scoreRow(row: ArrayLike<number>, activation: OutputActivation, plan: ExplainPlan): Scored {
   const probabilities = outputProbabilities(row, activation);
+  const soft = activation === 'none' ? softmax(row) : probabilities;
   const predictions = topIndices(row, plan.topPredictions).map((index) => ({
     index,
     label: plan.labels?.[index],
     score: probabilities[index],
+    probability: soft[index],
   }));
-  return { probabilities, predictions };
+  return { probabilities, logits: Float64Array.from(row), softmax: soft, predictions };
 }
 
 /**
@@ -55,6 +62,8 @@ export function resultOf(
     classIndex: row.cls,
     label: plan.labels?.[row.cls],
     score: scored.probabilities[row.cls],
+    logit: scored.logits[row.cls],
+    probability: scored.softmax[row.cls],
     layer: layer.name,
     tensor: layer.tensor,
     map,
