@@ -75,16 +75,36 @@ function parseShape(text: string, bad: (problem: string, fix?: string) => Invali
   return dims;
 }
 
-export function encodeNpy(data: Float32Array, dims: readonly number[]): Uint8Array {
+/**
+ * The .npy version 1 header of a little-endian float32 array. With `length` (a multiple of 64) it is padded to exactly
+ * that many bytes, so a file streamed before its first dimension is known can have its header rewritten in place.
+ */
+export function npyHeader(dims: readonly number[], length?: number): Uint8Array {
   const shape = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + data.length * 4);
+  let dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+  const unpadded = 10 + dict.length + 1;
+  const total = length ?? unpadded + ((64 - (unpadded % 64)) % 64);
+  if (total < unpadded || total % 64 !== 0) throw new RangeError(`An .npy header of shape ${shape} does not fit ${total} bytes.`);
+  dict += ' '.repeat(total - unpadded) + '\n';
+  const out = new Uint8Array(total);
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  const body = new DataView(out.buffer, 10 + header.length);
-  for (let i = 0; i < data.length; i++) body.setFloat32(i * 4, data[i], true);
+  new DataView(out.buffer).setUint16(8, dict.length, true);
+  out.set(new TextEncoder().encode(dict), 10);
+  return out;
+}
+
+/** Little-endian float32 values, as .npy stores them whatever the machine's byte order. */
+export function float32Bytes(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
+  return out;
+}
+
+export function encodeNpy(data: Float32Array, dims: readonly number[]): Uint8Array {
+  const header = npyHeader(dims);
+  const out = new Uint8Array(header.length + data.length * 4);
+  out.set(header);
+  out.set(float32Bytes(data), header.length);
   return out;
 }

@@ -139,7 +139,7 @@ describe('gcam explain output names never collide', () => {
     const r = await runCli(['explain', ...inputs, '--class', '3', '--out', out]);
     assert.equal(r.code, 0, r.stderr);
     // b/x.png is the second x: x_2 is x_2.png's own stem, so it gets x_3.
-    assert.deepEqual(filesIn(out), ['x-3.png', 'x_2-3.png', 'x_3-3.png']);
+    assert.deepEqual(filesIn(out), ['manifest.jsonl', 'x-3.png', 'x_2-3.png', 'x_3-3.png']);
     const [a, b] = ['x-3.png', 'x_3-3.png'].map((f) => readFileSync(join(out, f)));
     assert.ok(!a.equals(b), 'each file holds its own input');
 
@@ -157,7 +157,7 @@ describe('gcam explain output names never collide', () => {
       twice,
     ]);
     assert.equal(t.code, 0, t.stderr);
-    assert.deepEqual(filesIn(twice), ['x-3-2.png', 'x-3.png']);
+    assert.deepEqual(filesIn(twice), ['manifest.jsonl', 'x-3-2.png', 'x-3.png']);
   });
 });
 
@@ -217,8 +217,9 @@ describe('special files and bad tensors are skipped and reported like unreadable
         assert.ok(alone.stderr.includes(`skipped ${fifo}: Image '${fifo}' is a FIFO, not a file.`), alone.stderr);
         const r = await Promise.race([runCli(['explain', fifo, folder, png, '--class', '3', '--out', out]), late(20_000)]);
         assert.equal(r.code, 2, r.stderr);
-        assert.ok(r.stderr.includes(`skipped ${folder}: Image '${folder}' is a folder, not a file.`), r.stderr);
-        assert.deepEqual(filesIn(out), ['scene-3.png']);
+        // A folder is searched for inputs: this one holds none, and is reported in its place.
+        assert.ok(r.stderr.includes(`skipped ${folder}: folder '${folder}' holds no input`), r.stderr);
+        assert.deepEqual(filesIn(out), ['manifest.jsonl', 'scene-3.png']);
       } finally {
         // A reader the old code left blocked on the FIFO gets its end of file, so this process can exit.
         try {
@@ -271,7 +272,7 @@ describe('special files and bad tensors are skipped and reported like unreadable
     // The message is the CLI's own or parseNpy's, whichever refuses the empty dimension first.
     for (const bad of [empty, flat]) assert.match(r.stderr, new RegExp(`skipped ${bad}: .*dimension`));
     assert.ok(r.stderr.includes(`skipped ${small}: '${small}' is [3, 8, 8]; the model takes [3, 64, 64].`), r.stderr);
-    assert.deepEqual(filesIn(out), ['good-3.png']);
+    assert.deepEqual(filesIn(out), ['good-3.png', 'manifest.jsonl']);
     assert.deepEqual(JSON.parse(readFileSync(json, 'utf8')).skipped.sort(), [empty, flat, small].sort());
   });
 });

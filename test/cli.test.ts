@@ -60,8 +60,8 @@ describe('gcam explain: SqueezeNet 1.1 on photos (--preprocess caffe)', shared, 
     const json = join(dir, 'summary.json');
     const r = await explain([chelsea], '--preprocess', 'caffe', '--out', out, '--json', json);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /class 285 'Egyptian cat' score 0\.9\d+ layer 'conv10_2'/);
-    assert.deepEqual(filesIn(out), ['chelsea-285.png']);
+    assert.match(r.stdout, /class 285 'Egyptian cat' score 0\.9\d+ logit \d+\.\d{4} layer 'conv10_2'/);
+    assert.deepEqual(filesIn(out), ['chelsea-285.png', 'manifest.jsonl']);
     assert.ok(r.stdout.includes(`wrote ${join(out, 'chelsea-285.png')}`));
     const png = join(out, 'chelsea-285.png');
     assert.deepEqual(await size(png), [451, 300]);
@@ -144,7 +144,7 @@ describe('gcam explain: SqueezeNet 1.1 on photos (--preprocess caffe)', shared, 
     const scores = lines.map((l) => Number(/ score ([\d.]+)/.exec(l)![1]));
     assert.deepEqual(classes, [285, 281, 282], 'Egyptian cat, tabby, tiger cat');
     assert.ok(scores[0] > scores[1] && scores[1] > scores[2], `scores ${scores}`);
-    assert.deepEqual(filesIn(out), ['chelsea-281.png', 'chelsea-282.png', 'chelsea-285.png']);
+    assert.deepEqual(filesIn(out), ['chelsea-281.png', 'chelsea-282.png', 'chelsea-285.png', 'manifest.jsonl']);
     const maps = readNpy(cam);
     assert.deepEqual(maps.dims, [3, 224, 224]);
     for (let i = 0; i < 3; i++) {
@@ -170,7 +170,7 @@ describe('gcam explain: SqueezeNet 1.1 on photos (--preprocess caffe)', shared, 
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /class 285 .* layer 'fire9\/concat_1'/);
     assert.match(r.stdout, /class 285 .* layer 'conv10_2'/);
-    assert.deepEqual(filesIn(dir), ['chelsea-gcam.png']);
+    assert.deepEqual(filesIn(dir), ['chelsea-gcam.png', 'manifest.jsonl']);
     const [w, h] = await size(join(dir, 'chelsea-gcam.png'));
     assert.ok(w >= 3 * 451 && w <= 3 * 451 + 64, `width ${w}: three 451-wide panels and gaps`);
     assert.ok(h >= 300 && h <= 300 + 64, `height ${h}: one row of 300-high panels with captions`);
@@ -180,7 +180,7 @@ describe('gcam explain: SqueezeNet 1.1 on photos (--preprocess caffe)', shared, 
     const dir = tempDir();
     const ok = await explain([chelsea], '--preprocess', 'caffe', '--class', 'Egyptian', '--out', join(dir, 'a'));
     assert.equal(ok.code, 0, ok.stderr);
-    assert.deepEqual(filesIn(join(dir, 'a')), ['chelsea-285.png']);
+    assert.deepEqual(filesIn(join(dir, 'a')), ['chelsea-285.png', 'manifest.jsonl']);
     const bad = await explain([chelsea], '--preprocess', 'caffe', '--class', 'cat', '--out', join(dir, 'b'));
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /Class 'cat' is ambiguous: 8 labels match/);
@@ -193,7 +193,7 @@ describe('gcam explain: SqueezeNet 1.1 on photos (--preprocess caffe)', shared, 
     const dir = tempDir();
     const common = ['--preprocess', 'caffe', '--layer', 'fire9/concat_1', '--class', '967', '--out', dir];
     const r1 = await explain([chelsea], ...common, '--no-relu', '--save-cam', join(dir, 'signed.npy'));
-    const r2 = await explain([chelsea], ...common, '--save-cam', join(dir, 'relu.npy'));
+    const r2 = await explain([chelsea], ...common, '--save-cam', join(dir, 'relu.npy'), '--overwrite');
     assert.equal(r1.code, 0, r1.stderr);
     assert.equal(r2.code, 0, r2.stderr);
     const s = readNpy(join(dir, 'signed.npy')).data;
@@ -253,7 +253,7 @@ describe('gcam explain: SqueezeNet 1.1 on photos (--preprocess caffe)', shared, 
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`skipped ${junk.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*cannot be decoded`));
     assert.ok(!r.stderr.includes('chelsea') && !r.stderr.includes('coffee'), r.stderr);
-    assert.deepEqual(filesIn(out), ['chelsea-285.png', 'coffee-967.png']);
+    assert.deepEqual(filesIn(out), ['chelsea-285.png', 'coffee-967.png', 'manifest.jsonl']);
     assert.deepEqual(await size(join(out, 'coffee-967.png')), [600, 400]);
     assert.match(r.stdout, /coffee\.png: class 967 'espresso'/);
   });
@@ -377,8 +377,8 @@ describe('gcam on a 1-channel model', () => {
         join(dir, 'cam.npy'),
       ]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /class \d score [\d.]+ layer 'act'/);
-      const files = filesIn(out);
+      assert.match(r.stdout, /class \d score [\d.]+ prob [\d.]+ layer 'act'/);
+      const files = filesIn(out).filter((f) => f.endsWith('.png'));
       assert.equal(files.length, 1);
       assert.deepEqual(await size(join(out, files[0])), [451, 300]);
       const cam = readNpy(join(dir, 'cam.npy'));
@@ -457,14 +457,15 @@ describe('gcam explain output names', () => {
       join(dir, 'cam.npy'),
     ]);
     assert.equal(r.code, 0, r.stderr);
-    const names = ['batch_0-3.png', 'batch_0_2-3.png', 'batch_1-3.png', 'batch_1_2-3.png'];
-    assert.deepEqual(filesIn(out), names);
-    const wrote = r.stdout.split('\n').filter((l) => l.startsWith('wrote '));
+    // The second batch.npy is batch_2, so its images are batch_2_0 and batch_2_1.
+    const names = ['batch_0-3.png', 'batch_1-3.png', 'batch_2_0-3.png', 'batch_2_1-3.png'];
+    assert.deepEqual(filesIn(out), [...names, 'manifest.jsonl']);
+    const wrote = r.stdout.split('\n').filter((l) => l.startsWith('wrote ') && l.endsWith('.png'));
     assert.equal(new Set(wrote).size, 4, r.stdout);
     // Image 0 and image 1 differ, and each file shows its own image's map.
     const [a, b] = await Promise.all(['batch_0-3.png', 'batch_1-3.png'].map((f) => sharp(join(out, f)).raw().toBuffer()));
     assert.ok(maxAbsDiff(a, b) > 50, 'the two images have different overlays');
-    const again = await sharp(join(out, 'batch_0_2-3.png')).raw().toBuffer();
+    const again = await sharp(join(out, 'batch_2_0-3.png')).raw().toBuffer();
     assert.equal(maxAbsDiff(a, again), 0, 'the same input twice gives the same overlay');
     assert.deepEqual(readNpy(join(dir, 'cam.npy')).dims, [4, 64, 64]);
   });
@@ -490,7 +491,7 @@ describe('gcam explain output names', () => {
       out,
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(filesIn(out), ['x-3-features.16.png', 'x-3-features.4.png']);
+    assert.deepEqual(filesIn(out), ['manifest.jsonl', 'x-3-features.16.png', 'x-3-features.4.png']);
   });
 });
 

@@ -12,14 +12,14 @@ export const USAGE = `gcam: Grad-CAM explanations for ONNX image classifiers
 
 Usage:
   gcam demo [--seed S] [--out DIR] [--method M]
-  gcam explain <images or .npy...> [--model m.onnx] [--layer L]... [--class C]... | [--top-k K]
+  gcam explain <images, .npy, folders, 'patterns' or - ...> [--list F] [--model m.onnx] [--layer L]... [--class C]... | [--top-k K]
                [--method M] [--aug-smooth] [--eigen-smooth] [--combine-layers]
                [--score-cam-batch B] [--score-cam-channels K] [--ablation-batch B]
                [--grid RxC] [--layout auto|nchw|nhwc|tokens]
                [--preprocess imagenet|caffe|none] [--size S] [--labels F]
                [--resize stretch|crop|letterbox] [--channel-order RGB|BGR] [--range 1|255] [--mean a,b,c] [--std a,b,c]
                [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
-               [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--quiet]
+               [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--manifest F] [--resume | --overwrite] [--quiet]
   gcam layers <model.onnx> [--size S]
   gcam methods
   gcam info <model.onnx>
@@ -27,6 +27,9 @@ Usage:
             (the viewer page on 127.0.0.1, default port 8765; Ctrl-C stops it)
 
 Without --model, explain uses the built-in shapes model (see docs/builtin-model.md) and its preprocessing.
+Folders are searched recursively; quoted patterns ('photos/**/*.jpg') are expanded by gcam; '-' reads paths from stdin.
+Each input's files are written as soon as it is done, and recorded in DIR/manifest.jsonl; --resume skips the inputs
+recorded there; existing files are never replaced without --overwrite.
 Exit codes: 0 ok, 1 failure of gcam itself, 2 bad usage or bad input (model, input, option, destination).`;
 
 const OPTIONS = {
@@ -61,6 +64,10 @@ const OPTIONS = {
   'no-relu': { type: 'boolean' },
   'save-cam': { type: 'string' },
   json: { type: 'string' },
+  manifest: { type: 'string' },
+  list: { type: 'string' },
+  resume: { type: 'boolean' },
+  overwrite: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   port: { type: 'string' },
   help: { type: 'boolean', short: 'h' },

@@ -1,7 +1,7 @@
 /** Reading what the command line names: images and .npy tensors to explain, and text files such as --labels. */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { GcamError, ImageReadError, parseNpy, readImage } from '../node.js';
+import { ImageReadError, parseNpy, readImage, type GcamError } from '../node.js';
 import type { RawImage } from '../image/raw.js';
 import { UsageError } from './args.js';
 import { fileKind, osReason } from './file-kind.js';
@@ -14,54 +14,22 @@ export interface LoadedInput {
   path: string;
 }
 
-export interface LoadedInputs {
-  inputs: LoadedInput[];
-  /** Paths that were skipped (already reported on stderr). */
-  failed: string[];
+/** The inputs one path gives (a batched .npy [N,C,H,W] gives N, named 'x.npy[i]'); a GcamError when it cannot be read. */
+export async function readPath(path: string): Promise<LoadedInput[]> {
+  if (extname(path).toLowerCase() === '.npy') return readTensors(path);
+  checkRegularFile(path, 'Image', (m) => new ImageReadError(m));
+  const photo = { ...(await readImage(path)), name: path };
+  return [{ source: photo, photo, path }];
 }
 
 /**
- * Reads every path; one that cannot be read is reported and skipped so the others are still explained. A batched
- * .npy [N,C,H,W] becomes N inputs named 'x.npy[i]'.
+ * Why a tensor input does not fit the model's [C, H, W], for the skip report; undefined when it fits (images always
+ * do: they are resized). Checked here rather than left to the library so the run goes on with the other inputs.
  */
-export async function loadInputs(paths: string[]): Promise<LoadedInputs> {
-  const inputs: LoadedInput[] = [];
-  const failed: string[] = [];
-  for (const path of paths) {
-    try {
-      if (extname(path).toLowerCase() === '.npy') inputs.push(...readTensors(path));
-      else {
-        checkRegularFile(path, 'Image', (m) => new ImageReadError(m));
-        const photo = { ...(await readImage(path)), name: path };
-        inputs.push({ source: photo, photo, path });
-      }
-    } catch (e) {
-      if (!(e instanceof GcamError)) throw e;
-      skip(failed, path, e.message);
-    }
-  }
-  return { inputs, failed };
-}
-
-/**
- * The tensors whose [C, H, W] the model takes; the others are reported (once per file) and skipped, as an unreadable
- * image is, instead of failing the whole batch in the library.
- */
-export function keepFitting({ inputs, failed }: LoadedInputs, inputShape: readonly number[]): LoadedInputs {
+export function misfit({ source, path }: LoadedInput, inputShape: readonly number[]): string | undefined {
   const want = inputShape.slice(1);
-  const skipped = [...failed];
-  const kept = inputs.filter(({ source, path }) => {
-    if (!('tensor' in source) || source.dims.every((d, i) => d === want[i])) return true;
-    if (!skipped.includes(path))
-      skip(skipped, path, `'${path}' is [${source.dims.join(', ')}]; the model takes [${want.join(', ')}].`);
-    return false;
-  });
-  return { inputs: kept, failed: skipped };
-}
-
-function skip(failed: string[], path: string, why: string): void {
-  failed.push(path);
-  console.error(`gcam: skipped ${path}: ${why}`);
+  if (!('tensor' in source) || source.dims.every((d, i) => d === want[i])) return undefined;
+  return `'${path}' is [${source.dims.join(', ')}]; the model takes [${want.join(', ')}].`;
 }
 
 function readTensors(path: string): LoadedInput[] {

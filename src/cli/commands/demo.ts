@@ -2,6 +2,7 @@
  * `gcam demo`: a fresh scene with two different shapes, each class explained with the built-in model, a figure
  * (scene | map for class A | map for class B), and per class its score and whether the map's peak lies on its shape.
  */
+import { join } from 'node:path';
 import { builtinModel } from '../../builtin.js';
 import { createImageExplainer, type ExplainResult } from '../../node.js';
 import { renderScene } from '../../scenes/render-node.js';
@@ -13,7 +14,7 @@ import type { MethodName } from '../../cam/method.js';
 import { UsageError, intOption, type Parsed } from '../args.js';
 import { commitOutputs } from '../output/commit.js';
 import { checkReplaceable } from '../output/destination.js';
-import { imagePaths, planOutputs } from '../output/plan.js';
+import { planOutputs } from '../output/plan.js';
 
 /** Figure panels are shown at 3× the 128-pixel scene so the shapes are easy to see. */
 const ZOOM = 3;
@@ -25,9 +26,11 @@ export async function cmdDemo(p: Parsed): Promise<number> {
   const v = p.values;
   if (p.rest.length) throw new UsageError(`gcam demo takes no positional arguments; got '${p.rest.join(' ')}'.`);
   const seed = intOption(v.seed, 'seed', 0, MAX_SEED) ?? Math.floor(Math.random() * 1e9);
-  const plan = planOutputs({ out: v.out ?? 'gcam-out', folderOnly: true, inputs: [] });
-  // The one name is known before the compute: checked now, like every other destination.
-  const [path] = imagePaths(plan, [`demo-${seed}.png`]);
+  const out = v.out ?? 'gcam-out';
+  const plan = planOutputs({ out, folderOnly: true, inputs: [] });
+  // The one name is known before the compute: checked now, like every other destination. A scene is the same
+  // whenever its seed is, so its figure is simply replaced.
+  const path = join(out, `demo-${seed}.png`);
   checkReplaceable('out', path);
   const model = builtinModel();
   const scene = twoShapeScene(seed, model.labels.length);

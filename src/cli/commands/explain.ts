@@ -3,7 +3,8 @@
  * call, then the overlays or figures, the map stack (--save-cam) and the JSON summary are made in memory and written
  * all or nothing, and one line per result is printed.
  */
-import { colormapLut, createImageExplainer, type ExplainOptions, type ExplainResult } from '../../node.js';
+import { extname } from 'node:path';
+import { GcamError, colormapLut, createImageExplainer, type ExplainOptions } from '../../node.js';
 import { builtinModel } from '../../builtin.js';
 import { parseLabels } from '../../labels/labels.js';
 import {
@@ -17,15 +18,21 @@ import {
   type Parsed,
 } from '../args.js';
 import { userModel } from '../errors.js';
-import { keepFitting, loadInputs, readText, type LoadedInputs } from '../inputs.js';
-import { commitOutputs } from '../output/commit.js';
-import { imageFiles, jsonFile, mapStackFile } from '../output/encode.js';
-import { imagePaths, planOutputs } from '../output/plan.js';
-import { renderOutputs } from '../output/render.js';
+import { expandInputs } from '../input-list.js';
+import { misfit, readPath, readText, type LoadedInput } from '../inputs.js';
+import { startProgress } from '../progress.js';
+import { commitOutputs, type OutputFile } from '../output/commit.js';
+import { jsonFile } from '../output/encode.js';
+import { ManifestWriter, readManifest, type Recorded } from '../output/manifest.js';
+import { MapStackWriter } from '../output/map-stack.js';
+import { uniqueStems } from '../output/names.js';
+import { planOutputs } from '../output/plan.js';
+import { RunWriter } from '../output/run-writer.js';
 
 export async function cmdExplain(p: Parsed): Promise<number> {
   const v = p.values;
-  if (p.rest.length === 0) throw new UsageError(`gcam explain needs at least one image.\n\n${USAGE}`);
+  if (p.rest.length === 0 && v.list === undefined)
+    throw new UsageError(`gcam explain needs at least one image, folder, pattern, '-' or --list F.\n\n${USAGE}`);
   // Without --model: the built-in shapes model, with its own preprocessing and labels unless overridden.
   const builtin = v.model ? undefined : builtinModel();
   if (v.class && v['top-k']) throw new UsageError('Use either --class or --top-k, not both.');
@@ -35,7 +42,6 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   const alpha = numberOption(v.alpha, 'alpha') ?? 0.5;
   const preprocessOverrides = cliPreprocessOverrides(v);
   const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : builtin?.labels;
-  const quiet = !!v.quiet || !process.stderr.isTTY;
   const size = intOption(v.size, 'size', 1);
   const options: ExplainOptions = {
     layers: v.layer,
@@ -58,39 +64,120 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     threads: intOption(v.threads, 'threads'),
     labels,
   };
-  const plan = planOutputs({ out: v.out ?? 'gcam-out', saveCam: v['save-cam'], json: v.json, inputs: p.rest });
-  let loaded = await loadInputs(p.rest);
-  if (loaded.inputs.length === 0) return noReadableInput();
+  const entries = await expandInputs(p.rest, v.list);
+  if (entries.length === 0) throw new UsageError(`gcam explain: '-' or --list named no input.\n\n${USAGE}`);
+  if (v.resume && v.overwrite)
+    throw new UsageError('Use either --resume (continue a run) or --overwrite (start again), not both.');
+  if (v.resume && v['save-cam'])
+    throw new UsageError(
+      '--save-cam cannot be resumed: its stack would hold only the rest. Run without --resume, or use the manifest.',
+    );
+  const plan = planOutputs({
+    out: v.out ?? 'gcam-out',
+    saveCam: v['save-cam'],
+    json: v.json,
+    manifest: v.manifest,
+    inputs: entries.map((e) => e.path),
+    overwrite: !!v.overwrite,
+    resume: !!v.resume,
+  });
+  if (v.resume && !plan.manifest)
+    throw new UsageError('--resume continues the run its manifest records: give --out a folder, or --manifest F.');
+  const recorded = v.resume && plan.manifest ? readManifest(plan.manifest) : undefined;
+  checkSameMethod(recorded, options.method ?? 'gradcam', plan.manifest);
+  if (entries.every((e) => 'error' in e)) {
+    for (const e of entries) console.error(`gcam: skipped ${e.path}: ${(e as { error: string }).error}`);
+    return noReadableInput();
+  }
+  if (builtin && !v.quiet)
+    console.error(
+      'gcam: no --model given: explaining with the built-in shapes model (docs/builtin-model.md); pass --model your.onnx for your own.',
+    );
   const opening = createImageExplainer(v.model ?? builtin!.path, { size });
   const explainer = await (v.model ? userModel(opening) : opening);
-  loaded = keepFitting(loaded, explainer.inputShape);
-  const { inputs, failed } = loaded;
-  const showProgress = !quiet && inputs.length > 1;
-  let results: ExplainResult[];
+  const progress = startProgress(
+    entries.length - (recorded?.inputs.size ?? 0),
+    v.quiet ? 'none' : process.stderr.isTTY ? 'bar' : 'lines',
+  );
+  const stack = plan.saveCam ? new MapStackWriter(plan.saveCam) : undefined;
+  const manifest = plan.manifest ? new ManifestWriter(plan.manifest, recorded) : undefined;
+  const writer = new RunWriter({
+    plan,
+    figure: !!v.figure,
+    colormap,
+    alpha,
+    signed: !!v['no-relu'],
+    multiLayer: new Set(v.layer ?? []).size > 1 && !v['combine-layers'],
+    manifest,
+    stack,
+    progress,
+    print: !v.quiet,
+  });
+  let committed = false;
   try {
-    if (inputs.length === 0) return noReadableInput();
-    const onProgress = (done: number, total: number) => process.stderr.write(`\rgcam: ${done}/${total} inputs`);
-    const sources = inputs.map((i) => i.source);
-    results = await explainer.explain(sources, { ...options, onProgress: showProgress ? onProgress : undefined });
-    if (showProgress) process.stderr.write('\n');
+    const stems = uniqueStems(entries.map((e) => e.path));
+    writer.claimed(recorded?.files ?? []);
+    // Inputs handed to the library, in order, waiting for their results. A slot keeps each input's place among
+    // those this run writes; `input` is its place in the whole run, resumed or not (what the manifest records).
+    const pending: { slot: number; input: number; loaded: LoadedInput; base: string }[] = [];
+    let slot = 0;
+    let input = 0;
+    const done = (k: number) => recorded?.inputs.has(k) ?? false;
+    async function* sources(): AsyncGenerator<LoadedInput['source']> {
+      for (const [i, entry] of entries.entries()) {
+        // An image recorded already is not read again; a .npy is, to count its images.
+        if ('error' in entry || (done(input) && extname(entry.path).toLowerCase() !== '.npy')) {
+          if (!done(input)) writer.skip(slot++, input, entry.path, (entry as { error: string }).error);
+          input++;
+          continue;
+        }
+        let items: LoadedInput[];
+        try {
+          items = await readPath(entry.path);
+        } catch (e) {
+          if (!(e instanceof GcamError)) throw e;
+          if (!done(input)) writer.skip(slot++, input, entry.path, e.message);
+          input++;
+          continue;
+        }
+        const why = misfit(items[0], explainer.inputShape);
+        if (why) {
+          // A .npy that does not fit is reported once.
+          if (!done(input)) writer.skip(slot++, input, entry.path, why);
+          input++;
+          continue;
+        }
+        for (const [j, loaded] of items.entries()) {
+          const k = input++;
+          if (done(k)) continue;
+          pending.push({ slot: slot++, input: k, loaded, base: items.length > 1 ? `${stems[i]}_${j}` : stems[i] });
+          yield loaded.source;
+        }
+      }
+    }
+    const batch = options.batchSize ?? 8;
+    for await (const item of explainer.explainAll(sources(), { ...options, skipUnreadable: true })) {
+      const p = pending.shift()!;
+      if (item.error) writer.skip(p.slot, p.input, p.loaded.path, item.error.message);
+      else writer.explained(p.slot, p.input, p.loaded, p.base, item.results);
+      await writer.room(2 * batch);
+    }
+    await writer.finish();
+    if (writer.results.length === 0) return noReadableInput();
+    const last: OutputFile[] = [];
+    if (plan.json) last.push(jsonFile(plan.json, summary(writer, plan.saveCam)));
+    stack?.commit();
+    commitOutputs(last, plan.folders);
+    committed = true;
   } finally {
+    progress.stop();
+    manifest?.close();
+    if (!committed) stack?.discard();
     await explainer.release();
   }
-  const images = await renderOutputs(results, inputs, { figure: !!v.figure, colormap, alpha, signed: !!v['no-relu'] });
-  const names = images.map((f) => f.name);
-  const written = imagePaths(plan, names);
-  const files = await imageFiles(images, written);
-  if (plan.saveCam) files.push(mapStackFile(plan.saveCam, results));
-  if (plan.json) files.push(jsonFile(plan.json, summary(results, loaded, written, plan.saveCam)));
-  commitOutputs(files, plan.folders);
-  for (const r of results) {
-    const warn = r.warnings.length ? `  WARNING: ${r.warnings.join(' ')}` : '';
-    console.log(
-      `${r.source}: class ${r.classIndex}${r.label ? ` '${r.label}'` : ''} score ${r.score.toFixed(4)} layer '${r.layer}'${warn}`,
-    );
-  }
-  for (const f of written) console.log(`wrote ${f}`);
-  return failed.length ? 2 : 0;
+  if (!v.quiet && plan.json) console.log(`wrote ${plan.json}`);
+  if (!v.quiet && plan.saveCam) console.log(`wrote ${plan.saveCam}`);
+  return writer.skipped.length ? 2 : 0;
 }
 
 function noReadableInput(): number {
@@ -98,26 +185,37 @@ function noReadableInput(): number {
   return 2;
 }
 
+/** A manifest continued with another method would mix two runs' maps under one record. */
+function checkSameMethod(recorded: Recorded | undefined, method: string, path?: string): void {
+  const other = [...(recorded?.methods ?? [])].find((m) => m !== method);
+  if (other)
+    throw new UsageError(
+      `--resume: '${path}' records a run with --method ${other}; resume it with that method, or use another --out.`,
+    );
+}
+
 /** The --json file: each input's predictions, each result without its maps, and what was written or skipped. */
-function summary(results: ExplainResult[], { inputs, failed }: LoadedInputs, outputs: string[], saveCam: string | undefined) {
+function summary(w: RunWriter, saveCam: string | undefined) {
+  const inputs = new Map<number, { source: string; predictions: unknown }>();
+  for (const r of w.results) if (!inputs.has(r.image)) inputs.set(r.image, { source: r.source, predictions: r.predictions });
   return {
-    inputs: inputs.map((_, i) => ({
-      source: results.find((r) => r.image === i)?.source,
-      predictions: results.find((r) => r.image === i)?.predictions,
-    })),
-    results: results.map((r) => ({
+    inputs: [...inputs.values()],
+    results: w.results.map((r) => ({
       image: r.image,
       source: r.source,
       class: r.classIndex,
       label: r.label,
       score: r.score,
+      logit: r.logit,
+      probability: r.probability,
       layer: r.layer,
       tensor: r.tensor,
       constant: r.constant,
+      files: r.files,
       warnings: r.warnings,
     })),
-    outputs,
-    skipped: failed,
+    outputs: w.written,
+    skipped: w.skipped,
     saveCam,
   };
 }

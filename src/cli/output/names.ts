@@ -38,23 +38,37 @@ export function uniqueStems(sources: readonly string[]): string[] {
 }
 
 /**
- * A run's file names made distinct where the rules above still let two meet (a class or a layer given twice, two
- * layer names that are equal once file-safe): the later ones get -2, -3… before the extension.
+ * A run's file names made distinct as they are given out, where the rules above still let two meet (a class or a
+ * layer given twice, two layer names that are equal once file-safe, x.npy[0] beside an x_0.png): a later one gets
+ * -2, -3… before the extension. Compared without case, since macOS and Windows folders do not tell cat from Cat.
  */
-export function distinctNames(names: readonly string[]): string[] {
-  return distinct(names, (name, n) => {
+export class NameClaims {
+  private readonly taken = new Set<string>();
+
+  claim(name: string): string {
     const ext = extname(name);
-    return `${name.slice(0, name.length - ext.length)}-${n}${ext}`;
-  });
+    let out = name;
+    for (let n = 2; this.taken.has(out.toLowerCase()); n++) out = `${name.slice(0, name.length - ext.length)}-${n}${ext}`;
+    this.taken.add(out.toLowerCase());
+    return out;
+  }
 }
 
 /**
- * Whether a file name could be one of the outputs of an input with this stem (before the results fix the classes and
- * layers): the stem, maybe _n suffixes, a '-', then anything up to '.png'.
+ * Whether a file name could be one of the outputs of an input with one of these stems (lower case), before the
+ * results fix the classes and layers: the stem, maybe _n suffixes (same stems, .npy items), a '-', then anything up to
+ * an image extension. Each '-' of the name is tried as the end of the stem, so the test is linear in the name.
  */
-export function couldBeOutputOf(stemOfInput: string, name: string): boolean {
-  const escaped = stemOfInput.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escaped}(?:_\\d+)*-.*\\.png$`, 'i').test(name);
+export function couldBeOutputOf(stems: ReadonlySet<string>, name: string): boolean {
+  const lower = name.toLowerCase();
+  if (!/\.(png|jpe?g|webp)$/.test(lower)) return false;
+  for (let dash = lower.indexOf('-'); dash > 0; dash = lower.indexOf('-', dash + 1)) {
+    for (let cand = lower.slice(0, dash); ; cand = cand.replace(/_\d+$/, '')) {
+      if (stems.has(cand)) return true;
+      if (!/_\d+$/.test(cand)) break;
+    }
+  }
+  return false;
 }
 
 /** The figure of one input: its photo and its maps side by side. */

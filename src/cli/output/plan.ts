@@ -4,10 +4,9 @@
  * folder is searched now for anything but a file named like an output of this run's inputs, and each name is checked
  * again once known (commit.ts).
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { UsageError } from '../args.js';
-import { checkDistinct, checkFile, checkFolder, checkReplaceable } from './destination.js';
+import { DestinationError, checkDistinct, checkFile, checkFolder, checkReplaceable } from './destination.js';
 import { couldBeOutputOf, stem } from './names.js';
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
@@ -18,6 +17,8 @@ export interface OutputPlan {
   images: { dir: string } | { file: string };
   saveCam?: string;
   json?: string;
+  /** manifest.jsonl: in the image folder unless --manifest names another file; none for a one-file --out. */
+  manifest?: string;
 }
 
 export interface Destinations {
@@ -26,20 +27,43 @@ export interface Destinations {
   folderOnly?: boolean;
   saveCam?: string;
   json?: string;
+  manifest?: string;
   /** The input paths, whose stems begin the image names. */
   inputs: readonly string[];
+  /** Replace existing files (--overwrite); otherwise a run refuses to start where it would replace one. */
+  overwrite?: boolean;
+  /** Continue the run the manifest records (--resume): its inputs' files are this run's to replace. */
+  resume?: boolean;
 }
+
+export const MANIFEST_NAME = 'manifest.jsonl';
 
 export function planOutputs(d: Destinations): OutputPlan {
   const toFile = !d.folderOnly && IMAGE_EXT.has(extname(d.out).toLowerCase());
   const folders = toFile ? checkFile('out', d.out) : checkFolder('out', d.out);
-  if (!toFile) checkNoFolderNamedLikeAnOutput(d.out, d.inputs);
-  if (d.saveCam !== undefined) folders.push(...checkFile('save-cam', d.saveCam));
-  if (d.json !== undefined) folders.push(...checkFile('json', d.json));
+  const manifest = d.manifest ?? (toFile || d.folderOnly ? undefined : join(d.out, MANIFEST_NAME));
+  const mayReplace = !!d.overwrite;
+  if (toFile) checkNotThere('out', d.out, mayReplace);
+  else checkImageFolder(d.out, d.inputs, mayReplace || !!d.resume);
+  for (const [flag, path] of [
+    ['save-cam', d.saveCam],
+    ['json', d.json],
+  ] as const)
+    if (path !== undefined) {
+      folders.push(...checkFile(flag, path));
+      checkNotThere(flag, path, mayReplace);
+    }
+  if (manifest !== undefined) {
+    if (d.manifest !== undefined) folders.push(...checkFile('manifest', manifest));
+    else checkReplaceable('out', manifest);
+    // --resume continues the manifest; anything else would start it again.
+    if (!d.resume) checkNotThere(d.manifest !== undefined ? 'manifest' : 'out', manifest, mayReplace);
+  }
   const files: [string, string | undefined][] = [
     ['out', toFile ? d.out : undefined],
     ['save-cam', d.saveCam],
     ['json', d.json],
+    ['manifest', manifest],
   ];
   checkDistinct(files.filter((f): f is [string, string] => f[1] !== undefined));
   return {
@@ -48,22 +72,24 @@ export function planOutputs(d: Destinations): OutputPlan {
     images: toFile ? { file: d.out } : { dir: d.out },
     saveCam: d.saveCam,
     json: d.json,
+    manifest,
   };
 }
 
-/** Where the rendered images go: under their names in the folder, or the one file --out names. */
-export function imagePaths(plan: OutputPlan, names: readonly string[]): string[] {
-  const { images } = plan;
-  if ('dir' in images) return names.map((n) => join(images.dir, n));
-  if (names.length !== 1)
-    throw new UsageError(
-      `--out ${images.file} names one file but there are ${names.length} outputs; pass a folder instead (or --figure with one image).`,
+/** An existing file at a destination is replaced only with --overwrite. */
+function checkNotThere(flag: string, path: string, mayReplace: boolean): void {
+  if (!mayReplace && existsSync(path))
+    throw new DestinationError(
+      `--${flag}: '${path}' exists; pass --overwrite to replace it${flag === 'out' || flag === 'manifest' ? ', --resume to continue the run it records,' : ''} or choose another path.`,
     );
-  return [images.file];
 }
 
-/** A folder (or FIFO…) in the image folder under a name this run may give a file would fail the run at its end. */
-function checkNoFolderNamedLikeAnOutput(dir: string, inputs: readonly string[]): void {
+/**
+ * The image folder, searched once for anything under a name this run may give a file: a folder (or FIFO…) there
+ * would fail the run at that input, and a file from an earlier run would be replaced, which needs --overwrite (or
+ * --resume, for the files of the run being continued).
+ */
+function checkImageFolder(dir: string, inputs: readonly string[], mayReplace: boolean): void {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -71,6 +97,11 @@ function checkNoFolderNamedLikeAnOutput(dir: string, inputs: readonly string[]):
     // Missing (created later) or not a folder: checkFolder has judged it already.
     return;
   }
-  const stems = inputs.map(stem);
-  for (const name of names) if (stems.some((s) => couldBeOutputOf(s, name))) checkReplaceable('out', join(dir, name));
+  const stems = new Set(inputs.map((i) => stem(i).toLowerCase()));
+  const clashes = names.filter((name) => couldBeOutputOf(stems, name));
+  for (const name of clashes) checkReplaceable('out', join(dir, name));
+  if (!mayReplace && clashes.length)
+    throw new DestinationError(
+      `--out ${dir} already holds ${clashes.length === 1 ? `'${clashes[0]}'` : `${clashes.length} files such as '${clashes[0]}'`} that this run may replace; pass --overwrite to replace them, --resume to continue the run recorded there, or choose another --out.`,
+    );
 }

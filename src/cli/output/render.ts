@@ -1,11 +1,11 @@
 /**
- * The images `gcam explain` writes, rendered in memory: per input either one overlay per result or one figure
+ * The images `gcam explain` writes for one input, rendered in memory: either one overlay per result or one figure
  * (photo, then its maps). Tensor inputs are drawn as a gray image of their first channel.
  */
 import { composeFigure, heatmap, overlay, type ExplainResult } from '../../node.js';
 import type { RawImage } from '../../image/raw.js';
 import type { LoadedInput } from '../inputs.js';
-import { distinctNames, figureName, overlayName, uniqueStems } from './names.js';
+import { figureName, overlayName } from './names.js';
 
 export interface RenderOptions {
   figure: boolean;
@@ -19,45 +19,40 @@ export interface RenderedImage {
   /** File name, without folder. */
   name: string;
   image: RawImage;
+  /** The results it shows, as indices into the input's results. */
+  shows: number[];
 }
 
-export async function renderOutputs(
-  results: ExplainResult[],
-  inputs: readonly LoadedInput[],
-  o: RenderOptions,
+/**
+ * One input's images: one overlay per result, or one figure (its photo, then its maps). `base` begins every name;
+ * the layer is named when the run explains several (`multiLayer`), so every input's names follow one rule.
+ */
+export async function renderInput(
+  results: readonly ExplainResult[],
+  input: LoadedInput,
+  base: string,
+  o: RenderOptions & { multiLayer: boolean },
 ): Promise<RenderedImage[]> {
-  const photos = inputs.map((i) => i.photo);
-  const files: RenderedImage[] = [];
   const display = (m: Float32Array) => (o.signed ? m.map((x) => (x + 1) / 2) : m);
-  const multiLayer = new Set(results.map((r) => r.layer)).size > 1;
-  const base = (r: ExplainResult) => photos[r.image] ?? grayFromTensor(inputs[r.image].source);
   const caption = (r: ExplainResult) => `${r.classIndex}${r.label ? ` ${r.label}` : ''} (${r.score.toFixed(3)}) @ ${r.layer}`;
-  const byImage = new Map<number, ExplainResult[]>();
-  for (const r of results) byImage.set(r.image, [...(byImage.get(r.image) ?? []), r]);
-  const groups = [...byImage.values()];
-  const stems = uniqueStems(groups.map((rs) => rs[0].source));
-  for (const [g, rs] of groups.entries()) {
-    const img = base(rs[0]);
-    // The base image has the map's size: the photo for image inputs, the input resolution for tensors.
-    const heat = (r: ExplainResult) => heatmap(display(photos[r.image] ? r.map : r.inputMap), img.width, img.height, o.colormap);
-    const over = (r: ExplainResult, h = heat(r)) => overlay(img, h, o.alpha);
-    if (o.figure) {
-      const h0 = heat(rs[0]);
-      const row =
-        rs.length === 1
-          ? [
-              { image: img, caption: rs[0].source },
-              { image: h0, caption: 'heatmap' },
-              { image: over(rs[0], h0), caption: caption(rs[0]) },
-            ]
-          : [{ image: img, caption: rs[0].source }, ...rs.map((r) => ({ image: over(r), caption: caption(r) }))];
-      files.push({ name: figureName(stems[g]), image: await composeFigure([row]) });
-    } else {
-      for (const r of rs) files.push({ name: overlayName(stems[g], r, multiLayer), image: over(r) });
-    }
+  // The base image has the map's size: the photo for image inputs, the input resolution for tensors.
+  const img = input.photo ?? grayFromTensor(input.source);
+  const heat = (r: ExplainResult) => heatmap(display(input.photo ? r.map : r.inputMap), img.width, img.height, o.colormap);
+  const over = (r: ExplainResult, h = heat(r)) => overlay(img, h, o.alpha);
+  const source = results[0].source;
+  if (o.figure) {
+    const h0 = heat(results[0]);
+    const row =
+      results.length === 1
+        ? [
+            { image: img, caption: source },
+            { image: h0, caption: 'heatmap' },
+            { image: over(results[0], h0), caption: caption(results[0]) },
+          ]
+        : [{ image: img, caption: source }, ...results.map((r) => ({ image: over(r), caption: caption(r) }))];
+    return [{ name: figureName(base), image: await composeFigure([row]), shows: results.map((_, i) => i) }];
   }
-  const names = distinctNames(files.map((f) => f.name));
-  return files.map((f, i) => ({ ...f, name: names[i] }));
+  return results.map((r, i) => ({ name: overlayName(base, r, o.multiLayer), image: over(r), shows: [i] }));
 }
 
 /** A displayable gray image of a preprocessed tensor input (first channel, min-max scaled). */
