@@ -112,6 +112,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     stack,
     progress,
     print: !v.quiet,
+    summarise: plan.json !== undefined,
   });
   let committed = false;
   try {
@@ -163,7 +164,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
       await writer.room(2 * batch);
     }
     await writer.finish();
-    if (writer.results.length === 0) return noReadableInput();
+    if (writer.explainedCount === 0) return noReadableInput();
     const last: OutputFile[] = [];
     if (plan.json) last.push(jsonFile(plan.json, summary(writer, plan.saveCam)));
     stack?.commit();

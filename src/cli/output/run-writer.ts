@@ -28,6 +28,8 @@ export interface RunWriterOptions extends RenderOptions {
   progress: Progress;
   /** Print one line per result and per file written (off with --quiet). */
   print: boolean;
+  /** Keep each result's summary and the files written, for --json (otherwise memory would grow with the run). */
+  summarise: boolean;
 }
 
 /** `input`: the input's position in the whole run, recorded in the manifest (see ManifestLine). */
@@ -51,6 +53,8 @@ export class RunWriter {
   readonly results: ResultSummary[] = [];
   readonly written: string[] = [];
   readonly skipped: string[] = [];
+  /** Inputs explained and written. */
+  explainedCount = 0;
 
   constructor(private readonly o: RunWriterOptions) {}
 
@@ -126,8 +130,11 @@ export class RunWriter {
     const filesOf = (k: number) => images.flatMap((img, i) => (img.shows.includes(k) ? [paths[i]] : []));
     this.o.manifest?.append(results.map((r, k) => manifestLine(input, r, filesOf(k))));
     for (const r of results) this.o.stack?.add(r.inputMap, r.inputWidth, r.inputHeight);
-    for (const [k, r] of results.entries()) this.results.push(summaryOf(r, filesOf(k)));
-    this.written.push(...paths);
+    if (this.o.summarise) {
+      for (const [k, r] of results.entries()) this.results.push(summaryOf(r, filesOf(k)));
+      this.written.push(...paths);
+    }
+    this.explainedCount++;
     if (this.o.print) {
       for (const r of results) this.o.progress.print(resultLine(r));
       for (const f of paths) this.o.progress.print(`wrote ${f}`);
@@ -139,7 +146,7 @@ export class RunWriter {
   private pathsOf(names: readonly string[]): string[] {
     const { images } = this.o.plan;
     if ('dir' in images) return names.map((n) => join(images.dir, this.names.claim(n)));
-    if (names.length !== 1 || this.written.length > 0)
+    if (names.length !== 1 || this.explainedCount > 0)
       throw new UsageError(
         `--out ${images.file} names one file but the run has more outputs; pass a folder instead (or --figure with one image).`,
       );
