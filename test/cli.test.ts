@@ -11,6 +11,7 @@ import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { InvalidInputError, InvalidOptionError, encodeNpy, normalizeMinMax, parseNpy, resizeBilinear } from '../src/node.js';
 import { cliMessage } from '../src/cli/errors.js';
+import { closestNames } from '../src/cli/did-you-mean.js';
 import { METHOD_NAMES } from '../src/cam/methods/index.js';
 import { SQUEEZENET, SQUEEZENET_FP16, needsShared, sharedPath } from './helpers/shared.js';
 import { assertClose, maxAbsDiff, range } from './helpers/compare.js';
@@ -325,6 +326,49 @@ describe('gcam explain errors: exit code 2, a message naming the problem, no out
   it('--top-k larger than the number of classes; --top-k with --class', async () => {
     await fails([chelsea, '--model', model, '--top-k', '1001'], /--top-k .*\b1000\b.*\b1001\b/);
     await fails([chelsea, '--model', model, '--top-k', '2', '--class', '285'], 'Use either --class or --top-k, not both.');
+  });
+});
+
+describe('a mistyped flag or command: exit code 2, one line naming it and the closest ones, the help hint', () => {
+  const HINT = "Run 'gcam --help' for every command and option.";
+  const cases: [string[], string][] = [
+    [['explain', 'x.png', '--topk', '3'], "Unknown option '--topk'. Did you mean --top-k?"],
+    [['explain', 'x.png', '--top_k=3'], "Unknown option '--top_k'. Did you mean --top-k?"],
+    [['explain', 'x.png', '--savecam', 'm.npy'], "Unknown option '--savecam'. Did you mean --save-cam?"],
+    [['explain', 'x.png', '-topk', '3'], "Unknown option '-topk'. Did you mean --top-k?"],
+    [['explain', 'x.png', '--modle', 'm.onnx'], "Unknown option '--modle'. Did you mean --model?"],
+    [['explain', 'x.png', '--score'], "Unknown option '--score'. Did you mean --score-cam-batch or --score-cam-channels?"],
+    [['explain', 'x.png', '-k'], "Unknown option '-k'."],
+    [['explian', 'x.png'], "Unknown command 'explian'. Did you mean explain?"],
+    [['lyers', 'm.onnx'], "Unknown command 'lyers'. Did you mean layers?"],
+    [['x.png'], "Unknown command 'x.png'."],
+  ];
+  for (const [argv, line] of cases)
+    it(`gcam ${argv.join(' ')}`, async () => {
+      const r = await runCli(argv);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, `gcam: ${line}\n${HINT}`);
+      assert.equal(r.stdout, '');
+    });
+
+  it('other parse errors are one line and the hint too', async () => {
+    const r = await runCli(['explain', 'x.png', '--model']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `gcam: Option '--model <value>' argument missing\n${HINT}`);
+  });
+
+  it('closest names: other case, dashes or underscores; ≤ 2 edits and ≤ 40 %; then prefixes, then substrings', () => {
+    const flags = ['top-k', 'save-cam', 'no-relu', 'aug-smooth', 'size', 'seed', 'layer', 'combine-layers'];
+    assert.deepEqual(closestNames('TOP_K', flags), ['top-k']);
+    assert.deepEqual(closestNames('layers', flags), ['layer'], "1 edit beats 'combine-layers' containing it");
+    assert.deepEqual(closestNames('sise', flags), ['size']);
+    assert.deepEqual(closestNames('sze', flags), ['size'], "1 edit from 'size', 2 from 'seed'");
+    assert.deepEqual(closestNames('sime', ['size', 'sine', 'seed']), ['size', 'sine'], '1 edit each: a tie lists both');
+    assert.deepEqual(closestNames('aug', flags), ['aug-smooth'], "3 edits from 'seed', 'size': the prefix instead");
+    assert.deepEqual(closestNames('relu', flags), ['no-relu'], 'contained');
+    assert.deepEqual(closestNames('sz', ['size']), [], '2 edits are too many for 2 letters');
+    assert.deepEqual(closestNames('xyz', flags), []);
+    assert.deepEqual(closestNames('--', flags), [], 'nothing left to compare');
   });
 });
 
