@@ -27,7 +27,7 @@ export interface LayerInfo {
   /**
    * Short name of the PyTorch module of the producing node when the exporter recorded scopes (torch ≥ 1.13): the
    * innermost scope, e.g. 'relu_1' for '/layer4/layer4.1/relu_1/Relu'. Several modules may share it (see
-   * shortNameMisleads).
+   * misleadingShortNames).
    */
   module?: string;
 }
@@ -220,12 +220,17 @@ function transformerLayer(after: readonly LayerInfo[], view: GraphView): LayerIn
  * list the closest candidates.
  */
 export function resolveLayer(name: string, layers: readonly LayerInfo[], view: GraphView): string {
+  return resolveIn(name, layers, view, () => moduleScopes(layers));
+}
+
+/** resolveLayer, with the module scopes built once by a caller that resolves many names (misleadingShortNames). */
+function resolveIn(name: string, layers: readonly LayerInfo[], view: GraphView, scopes: () => ModuleScope[]): string {
   const byTensor = layers.find((l) => l.tensor === name);
   if (byTensor) return byTensor.tensor;
   const byNode = layers.find((l) => l.node === name);
   if (byNode) return byNode.tensor;
   const trimmed = name.replace(/^\/+|\/+$/g, '');
-  // A blank name ('/') would be a prefix of every torch.onnx name.
+  // A full path from the root; a blank one ('/') would be a prefix of every torch.onnx name.
   const anchored = layers.filter(
     (l) =>
       trimmed !== '' &&
@@ -235,9 +240,14 @@ export function resolveLayer(name: string, layers: readonly LayerInfo[], view: G
         l.node.startsWith(`${trimmed}/`)),
   );
   if (anchored.length) return anchored[anchored.length - 1].tensor;
-  const modules = modulesNamed(trimmed, layers);
-  if (modules.length > 1) throw new AmbiguousLayerError(name, modules.map(fullModuleName));
-  if (modules.length === 1) return lastLayerIn(modules[0], layers).tensor;
+  // A short name: the module's innermost level, or its dotted path's last levels after a dot ('0.relu').
+  const modules = scopes().filter((m) => m.levels.at(-1) === trimmed || m.dotted.endsWith(`.${trimmed}`));
+  if (modules.length > 1)
+    throw new AmbiguousLayerError(
+      name,
+      modules.map((m) => fullModuleName(m.levels)),
+    );
+  if (modules.length === 1) return modules[0].last.tensor;
   // A tensor or node that exists but is not a layer (e.g. 2-D, integer, or not on the path to the output).
   const known = view.producer.has(name) || view.nodes.some((n) => n.name === name);
   const extra = known
@@ -246,25 +256,28 @@ export function resolveLayer(name: string, layers: readonly LayerInfo[], view: G
   throw new LayerNotFoundError(name, suggestLayers(name, layers), extra);
 }
 
-/**
- * The module scopes (as level lists, in the order their first layer comes) that a short name picks out: those whose
- * innermost level is the name, or whose dotted module path ends with it after a dot ('0.relu' → 'layer1.0.relu').
- */
-function modulesNamed(short: string, layers: readonly LayerInfo[]): string[][] {
-  const found = new Map<string, string[]>();
+interface ModuleScope {
+  /** The scope's levels, e.g. ['layer1', 'layer1.0', 'relu']. */
+  levels: string[];
+  /** Its module path: 'layer1.0.relu'. */
+  dotted: string;
+  /** The last layer inside it: what the module resolves to. */
+  last: LayerInfo;
+}
+
+/** Every module scope that holds a layer, in the order of its first layer. */
+function moduleScopes(layers: readonly LayerInfo[]): ModuleScope[] {
+  const byKey = new Map<string, ModuleScope>();
   for (const l of layers) {
     const levels = scopesOf(l.node);
     for (let depth = 1; depth <= levels.length; depth++) {
-      const scope = levels.slice(0, depth);
-      if (scope[depth - 1] === short || dottedModulePath(scope).endsWith(`.${short}`)) found.set(scope.join('/'), scope);
+      const key = levels.slice(0, depth).join('/');
+      const known = byKey.get(key);
+      if (known) known.last = l;
+      else byKey.set(key, { levels: levels.slice(0, depth), dotted: dottedModulePath(levels.slice(0, depth)), last: l });
     }
   }
-  return [...found.values()];
-}
-
-function lastLayerIn(scope: readonly string[], layers: readonly LayerInfo[]): LayerInfo {
-  const prefix = `/${scope.join('/')}/`;
-  return layers.filter((l) => l.node.startsWith(prefix)).at(-1)!;
+  return [...byKey.values()];
 }
 
 /** torchScope's inverse: levels ['layer2', 'layer2.0', 'downsample', 'downsample.0'] → 'layer2.0.downsample.0'. */
@@ -288,21 +301,30 @@ function fullModuleName(levels: readonly string[]): string {
 }
 
 /**
- * Whether a layer's short name (LayerInfo.module) would not give this layer's module back: several modules share it
- * (exporters name the ReLU of every block 'relu'), or it is the full path of another one (resnet's top-level 'relu').
- * Listings mark these and add the full module path (moduleNameOf).
+ * The layers (tensors) whose short name (LayerInfo.module) would not give their own module back: several modules
+ * share it (exporters name the ReLU of every block 'relu'), or it is the full path of another one (resnet's top-level
+ * 'relu'). Listings mark these and add the full module path (moduleNameOf).
  */
-export function shortNameMisleads(layer: LayerInfo, layers: readonly LayerInfo[], view: GraphView): boolean {
-  if (!layer.module) return false;
-  let tensor: string;
-  try {
-    tensor = resolveLayer(layer.module, layers, view);
-  } catch (e) {
-    if (e instanceof AmbiguousLayerError) return true;
-    throw e;
+export function misleadingShortNames(layers: readonly LayerInfo[], view: GraphView): Set<string> {
+  const scopes = moduleScopes(layers);
+  const nodeOf = new Map(layers.map((l) => [l.tensor, l.node]));
+  // Short name → the node its resolution ends at; undefined when several modules share the name.
+  const reaches = new Map<string, string | undefined>();
+  const misleading = new Set<string>();
+  for (const l of layers) {
+    if (!l.module) continue;
+    if (!reaches.has(l.module)) {
+      try {
+        reaches.set(l.module, nodeOf.get(resolveIn(l.module, layers, view, () => scopes)));
+      } catch (e) {
+        if (!(e instanceof AmbiguousLayerError)) throw e;
+        reaches.set(l.module, undefined);
+      }
+    }
+    const own = `/${scopesOf(l.node).join('/')}/`;
+    if (!reaches.get(l.module)?.startsWith(own)) misleading.add(l.tensor);
   }
-  const own = `/${scopesOf(layer.node).join('/')}/`;
-  return !layers.find((l) => l.tensor === tensor)!.node.startsWith(own);
+  return misleading;
 }
 
 /** The full module path of the layer's producing node ('layer1.0.relu'), undefined outside module scopes. */

@@ -3,7 +3,7 @@
  * and a mark on the short module names that would not give that layer back (shared by several modules).
  */
 import { GraphView, loadModel, nodeRuntime } from '../../node.js';
-import { defaultInputShape, defaultLayer, listLayers, moduleNameOf, shortNameMisleads } from '../../layers.js';
+import { defaultInputShape, defaultLayer, listLayers, misleadingShortNames, moduleNameOf } from '../../layers.js';
 import { USAGE, UsageError, intOption, type Parsed } from '../args.js';
 import { userModel } from '../errors.js';
 
@@ -16,10 +16,11 @@ export async function cmdLayers(p: Parsed): Promise<number> {
   const layers = await userModel(listLayers(nodeRuntime(), decoded, { view, inputShape }));
   const def = defaultLayer(layers, view).tensor;
   console.log(`input [${inputShape.join(', ')}]; ${layers.length} layers (* = default)`);
+  const misleading = misleadingShortNames(layers, view);
   let example: string | undefined;
   for (const l of layers) {
     let mod = '';
-    if (l.module && shortNameMisleads(l, layers, view)) {
+    if (misleading.has(l.tensor)) {
       const full = moduleNameOf(l)!;
       example ??= full;
       mod = `  (${l.module}† ${full})`;
