@@ -41,6 +41,27 @@ export class LayerNotFoundError extends GcamError {
   }
 }
 
+/**
+ * A short layer name (e.g. 'relu', 'downsample.0') that names several modules of the model: gcam does not guess
+ * which one was meant. `candidates` are the full names of those modules, each of which resolves on its own.
+ */
+export class AmbiguousLayerError extends GcamError {
+  readonly layer: string;
+  readonly candidates: string[];
+  constructor(layer: string, candidates: string[]) {
+    // A deep network's 'relu' is in every block: the message names the first few, `candidates` keeps them all.
+    const shown = candidates.slice(0, 8).map((c) => `'${c}'`);
+    const more = candidates.length > shown.length ? ` and ${candidates.length - shown.length} more` : '';
+    super(
+      'AMBIGUOUS_LAYER',
+      `Layer '${layer}' names ${candidates.length} modules: ${shown.join(', ')}${more}. ` +
+        'Pass one of these full names instead (`gcam layers <model>` lists every layer).',
+    );
+    this.layer = layer;
+    this.candidates = candidates;
+  }
+}
+
 /** The chosen output does not depend on the chosen layer, so its gradient would be identically zero. */
 export class LayerNotOnPathError extends GcamError {
   readonly layer: string;

@@ -9,9 +9,9 @@ import { slicePath } from './autodiff/slice.js';
 import { tokenGrid } from './cam/tokens.js';
 import type { DecodedModel } from './onnx/decode.js';
 import { GraphView } from './onnx/graph.js';
-import { DataType } from './onnx/schema.js';
+import { DataType, dtypeName } from './onnx/schema.js';
 import type { Runtime } from './runtime/types.js';
-import { InvalidInputError, InvalidModelError, InvalidOptionError, LayerNotFoundError } from './errors.js';
+import { AmbiguousLayerError, InvalidInputError, InvalidModelError, InvalidOptionError, LayerNotFoundError } from './errors.js';
 import { MAX_FIXED_BATCH, MAX_TENSOR_ELEMENTS } from './limits.js';
 
 export interface LayerInfo {
@@ -22,7 +22,13 @@ export interface LayerInfo {
   opType: string;
   /** Shape at the probed input size (batch 1 unless the model fixes it). */
   dims: number[];
-  /** PyTorch module path of the producing node when the exporter recorded scopes (torch ≥ 1.13), e.g. 'layer4.1.relu'. */
+  /** Element type as numpy names it: 'float32', 'float16' or 'float64'. */
+  dtype: string;
+  /**
+   * Short name of the PyTorch module of the producing node when the exporter recorded scopes (torch ≥ 1.13): the
+   * innermost scope, e.g. 'relu_1' for '/layer4/layer4.1/relu_1/Relu'. Several modules may share it (see
+   * misleadingShortNames).
+   */
   module?: string;
 }
 
@@ -76,7 +82,7 @@ export function defaultInputShape(view: GraphView, size?: number | [number, numb
   return [n, c, hh, ww];
 }
 
-/** Module path recorded by torch.onnx in a node name like '/layer4/layer4.1/relu/Relu' → 'layer4.1.relu'. */
+/** Innermost module scope recorded by torch.onnx in a node name: '/layer4/layer4.1/relu_1/Relu' → 'relu_1'. */
 export function modulePath(nodeName: string): string | undefined {
   if (!nodeName.startsWith('/')) return undefined;
   const parts = nodeName.split('/').filter(Boolean);
@@ -135,7 +141,14 @@ export async function listLayers(
   for (const { n, o } of candidates) {
     const m = meta.get(o);
     if (!m || m.dims.length < 3 || !FLOAT_TYPES.includes(m.elemType)) continue;
-    out.push({ tensor: o, node: n.name, opType: n.opType, dims: m.dims, module: modulePath(n.name) });
+    out.push({
+      tensor: o,
+      node: n.name,
+      opType: n.opType,
+      dims: m.dims,
+      dtype: dtypeName(m.elemType),
+      module: modulePath(n.name),
+    });
   }
   return out;
 }
@@ -200,31 +213,124 @@ function transformerLayer(after: readonly LayerInfo[], view: GraphView): LayerIn
 }
 
 /**
- * Resolves a user's layer name to a tensor: an exact tensor name, a node name (its first output), or a PyTorch module
- * path (the output of the last node inside that module's scope). Unknown names list the closest candidates.
+ * Resolves a user's layer name to a tensor: an exact tensor name, a node name (its first output), a full module path
+ * from the root ('layer4.1', its scope '/layer4/layer4.1', or a name prefix like Caffe's 'fire9'), or a short name of
+ * one module ('relu_1', '1.relu_1': the last levels of a module path). A module resolves to the output of the last
+ * layer inside its scope. A short name several modules share is an AmbiguousLayerError listing them; unknown names
+ * list the closest candidates.
  */
 export function resolveLayer(name: string, layers: readonly LayerInfo[], view: GraphView): string {
+  return resolveIn(name, layers, view, () => moduleScopes(layers));
+}
+
+/** resolveLayer, with the module scopes built once by a caller that resolves many names (misleadingShortNames). */
+function resolveIn(name: string, layers: readonly LayerInfo[], view: GraphView, scopes: () => ModuleScope[]): string {
   const byTensor = layers.find((l) => l.tensor === name);
   if (byTensor) return byTensor.tensor;
   const byNode = layers.find((l) => l.node === name);
   if (byNode) return byNode.tensor;
   const trimmed = name.replace(/^\/+|\/+$/g, '');
-  // Scoped names: torch's '/a/a.b/Op' scopes, or name prefixes like Caffe's 'fire9/…'.
-  const inScope = layers.filter(
+  // A full path from the root; a blank one ('/') would be a prefix of every torch.onnx name.
+  const anchored = layers.filter(
     (l) =>
-      scopesOf(l.node).includes(trimmed) ||
-      l.node.startsWith(`/${trimmed}/`) ||
-      l.node.startsWith(`${torchScope(trimmed)}/`) ||
-      l.tensor.startsWith(`${trimmed}/`) ||
-      l.node.startsWith(`${trimmed}/`),
+      trimmed !== '' &&
+      (l.node.startsWith(`/${trimmed}/`) ||
+        l.node.startsWith(`${torchScope(trimmed)}/`) ||
+        l.tensor.startsWith(`${trimmed}/`) ||
+        l.node.startsWith(`${trimmed}/`)),
   );
-  if (inScope.length) return inScope[inScope.length - 1].tensor;
+  if (anchored.length) return anchored[anchored.length - 1].tensor;
+  // A short name: the module's innermost level, or its dotted path's last levels after a dot ('0.relu').
+  const modules = scopes().filter((m) => m.levels.at(-1) === trimmed || m.dotted.endsWith(`.${trimmed}`));
+  if (modules.length > 1)
+    throw new AmbiguousLayerError(
+      name,
+      modules.map((m) => fullModuleName(m.levels)),
+    );
+  if (modules.length === 1) return modules[0].last.tensor;
   // A tensor or node that exists but is not a layer (e.g. 2-D, integer, or not on the path to the output).
   const known = view.producer.has(name) || view.nodes.some((n) => n.name === name);
   const extra = known
     ? ` '${name}' exists but is not an explainable layer (not a float tensor of rank ≥ 3 feeding the output).`
     : '';
   throw new LayerNotFoundError(name, suggestLayers(name, layers), extra);
+}
+
+interface ModuleScope {
+  /** The scope's levels, e.g. ['layer1', 'layer1.0', 'relu']. */
+  levels: string[];
+  /** Its module path: 'layer1.0.relu'. */
+  dotted: string;
+  /** The last layer inside it: what the module resolves to. */
+  last: LayerInfo;
+}
+
+/** Every module scope that holds a layer, in the order of its first layer. */
+function moduleScopes(layers: readonly LayerInfo[]): ModuleScope[] {
+  const byKey = new Map<string, ModuleScope>();
+  for (const l of layers) {
+    const levels = scopesOf(l.node);
+    for (let depth = 1; depth <= levels.length; depth++) {
+      const key = levels.slice(0, depth).join('/');
+      const known = byKey.get(key);
+      if (known) known.last = l;
+      else byKey.set(key, { levels: levels.slice(0, depth), dotted: dottedModulePath(levels.slice(0, depth)), last: l });
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** torchScope's inverse: levels ['layer2', 'layer2.0', 'downsample', 'downsample.0'] → 'layer2.0.downsample.0'. */
+function dottedModulePath(levels: readonly string[]): string {
+  const parts: string[] = [];
+  levels.forEach((level, i) => {
+    const index = i > 0 && level.startsWith(`${levels[i - 1]}.`) ? level.slice(levels[i - 1].length + 1) : '';
+    parts.push(/^\d+$/.test(index) ? index : level);
+  });
+  return parts.join('.');
+}
+
+/**
+ * The name that resolves to exactly this module: its dotted path where that maps back to its scope (every torch.onnx
+ * export), else the scope itself ('/a.b/c').
+ */
+function fullModuleName(levels: readonly string[]): string {
+  const dotted = dottedModulePath(levels);
+  const scope = `/${levels.join('/')}`;
+  return torchScope(dotted) === scope ? dotted : scope;
+}
+
+/**
+ * The layers (tensors) whose short name (LayerInfo.module) would not give their own module back: several modules
+ * share it (exporters name the ReLU of every block 'relu'), or it is the full path of another one (resnet's top-level
+ * 'relu'). Listings mark these and add the full module path (moduleNameOf).
+ */
+export function misleadingShortNames(layers: readonly LayerInfo[], view: GraphView): Set<string> {
+  const scopes = moduleScopes(layers);
+  const nodeOf = new Map(layers.map((l) => [l.tensor, l.node]));
+  // Short name → the node its resolution ends at; undefined when several modules share the name.
+  const reaches = new Map<string, string | undefined>();
+  const misleading = new Set<string>();
+  for (const l of layers) {
+    if (!l.module) continue;
+    if (!reaches.has(l.module)) {
+      try {
+        reaches.set(l.module, nodeOf.get(resolveIn(l.module, layers, view, () => scopes)));
+      } catch (e) {
+        if (!(e instanceof AmbiguousLayerError)) throw e;
+        reaches.set(l.module, undefined);
+      }
+    }
+    const own = `/${scopesOf(l.node).join('/')}/`;
+    if (!reaches.get(l.module)?.startsWith(own)) misleading.add(l.tensor);
+  }
+  return misleading;
+}
+
+/** The full module path of the layer's producing node ('layer1.0.relu'), undefined outside module scopes. */
+export function moduleNameOf(layer: LayerInfo): string | undefined {
+  const levels = scopesOf(layer.node);
+  return levels.length ? fullModuleName(levels) : undefined;
 }
 
 function suggestLayers(name: string, layers: readonly LayerInfo[]): string[] {

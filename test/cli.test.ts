@@ -11,8 +11,9 @@ import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { InvalidInputError, InvalidOptionError, encodeNpy, normalizeMinMax, parseNpy, resizeBilinear } from '../src/node.js';
 import { cliMessage } from '../src/cli/errors.js';
+import { closestNames } from '../src/cli/did-you-mean.js';
 import { METHOD_NAMES } from '../src/cam/methods/index.js';
-import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
+import { SQUEEZENET, SQUEEZENET_FP16, needsShared, sharedPath } from './helpers/shared.js';
 import { assertClose, maxAbsDiff, range } from './helpers/compare.js';
 import { explainToFiles, filesIn, runCli, runCliProcess, tempDir } from './helpers/cli.js';
 import {
@@ -328,6 +329,49 @@ describe('gcam explain errors: exit code 2, a message naming the problem, no out
   });
 });
 
+describe('a mistyped flag or command: exit code 2, one line naming it and the closest ones, the help hint', () => {
+  const HINT = "Run 'gcam --help' for every command and option.";
+  const cases: [string[], string][] = [
+    [['explain', 'x.png', '--topk', '3'], "Unknown option '--topk'. Did you mean --top-k?"],
+    [['explain', 'x.png', '--top_k=3'], "Unknown option '--top_k'. Did you mean --top-k?"],
+    [['explain', 'x.png', '--savecam', 'm.npy'], "Unknown option '--savecam'. Did you mean --save-cam?"],
+    [['explain', 'x.png', '-topk', '3'], "Unknown option '-topk'. Did you mean --top-k?"],
+    [['explain', 'x.png', '--modle', 'm.onnx'], "Unknown option '--modle'. Did you mean --model?"],
+    [['explain', 'x.png', '--score'], "Unknown option '--score'. Did you mean --score-cam-batch or --score-cam-channels?"],
+    [['explain', 'x.png', '-k'], "Unknown option '-k'."],
+    [['explian', 'x.png'], "Unknown command 'explian'. Did you mean explain?"],
+    [['lyers', 'm.onnx'], "Unknown command 'lyers'. Did you mean layers?"],
+    [['x.png'], "Unknown command 'x.png'."],
+  ];
+  for (const [argv, line] of cases)
+    it(`gcam ${argv.join(' ')}`, async () => {
+      const r = await runCli(argv);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, `gcam: ${line}\n${HINT}`);
+      assert.equal(r.stdout, '');
+    });
+
+  it('other parse errors are one line and the hint too', async () => {
+    const r = await runCli(['explain', 'x.png', '--model']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `gcam: Option '--model <value>' argument missing\n${HINT}`);
+  });
+
+  it('closest names: other case, dashes or underscores; ≤ 2 edits and ≤ 40 %; then prefixes, then substrings', () => {
+    const flags = ['top-k', 'save-cam', 'no-relu', 'aug-smooth', 'size', 'seed', 'layer', 'combine-layers'];
+    assert.deepEqual(closestNames('TOP_K', flags), ['top-k']);
+    assert.deepEqual(closestNames('layers', flags), ['layer'], "1 edit beats 'combine-layers' containing it");
+    assert.deepEqual(closestNames('sise', flags), ['size']);
+    assert.deepEqual(closestNames('sze', flags), ['size'], "1 edit from 'size', 2 from 'seed'");
+    assert.deepEqual(closestNames('sime', ['size', 'sine', 'seed']), ['size', 'sine'], '1 edit each: a tie lists both');
+    assert.deepEqual(closestNames('aug', flags), ['aug-smooth'], "3 edits from 'seed', 'size': the prefix instead");
+    assert.deepEqual(closestNames('relu', flags), ['no-relu'], 'contained');
+    assert.deepEqual(closestNames('sz', ['size']), [], '2 edits are too many for 2 letters');
+    assert.deepEqual(closestNames('xyz', flags), []);
+    assert.deepEqual(closestNames('--', flags), [], 'nothing left to compare');
+  });
+});
+
 describe("library errors name the CLI's flags", () => {
   it('an InvalidOptionError starts with the flag instead of the option; other errors are printed as they are', () => {
     assert.equal(cliMessage(new InvalidOptionError('topK', 'must be …')), '--top-k must be …');
@@ -536,6 +580,48 @@ describe('gcam layers --size', () => {
   });
 });
 
+describe('gcam layers: element types, and the short names several modules share', () => {
+  const [resnet] = loadE2eFixtures().filter((f) => f.model === 'resnet');
+
+  it('the resnet fixture: block-level short names are marked with their full module path, a legend says what to pass', async () => {
+    const r = await runCli(['layers', resnet.onnxPath]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    for (const line of [
+      '  /relu/Relu_output_0  Relu  [1, 8, 32, 32]  float32  (relu)',
+      '  /layer1/layer1.0/relu/Relu_output_0  Relu  [1, 8, 16, 16]  float32  (relu† layer1.0.relu)',
+      '  /layer1/layer1.0/Add_output_0  Add  [1, 8, 16, 16]  float32  (layer1.0)',
+      '  /layer2/layer2.0/downsample/downsample.0/Conv_output_0  Conv  [1, 16, 8, 8]  float32  (downsample.0)',
+      '* /layer2/layer2.1/relu_1/Relu_output_0  Relu  [1, 16, 8, 8]  float32  (relu_1† layer2.1.relu_1)',
+    ])
+      assert.ok(lines.includes(line), `missing: ${line}\n${r.stdout}`);
+    // conv1, relu, conv2 and relu_1 in each of the 4 blocks.
+    assert.equal(lines.filter((l) => l.includes('†')).length, 16 + 1, r.stdout);
+    assert.equal(
+      lines.at(-1),
+      '† a short name other modules share too: give --layer the full module path after it (e.g. layer1.0.conv1) or the tensor name.',
+    );
+  });
+
+  it('explain --layer relu_1 (in four blocks): exit code 2 naming the four modules, nothing written; a full path runs', async () => {
+    const dir = tempDir();
+    const npy = join(dir, 'x.npy');
+    writeFileSync(npy, encodeNpy(fixtureImage(resnet, 0), [1, ...resnet.inputShape.slice(1)]));
+    const out = tempDir();
+    const bad = await explainToFiles(out, npy, resnet.onnxPath, ['relu_1']);
+    assert.equal(bad.run.code, 2, bad.run.stderr);
+    assert.equal(
+      bad.run.stderr,
+      "gcam: Layer 'relu_1' names 4 modules: 'layer1.0.relu_1', 'layer1.1.relu_1', 'layer2.0.relu_1', 'layer2.1.relu_1'. " +
+        'Pass one of these full names instead (`gcam layers <model>` lists every layer).',
+    );
+    assert.deepEqual(filesIn(out), []);
+    const good = await explainToFiles(tempDir(), npy, resnet.onnxPath, ['layer1.1.relu_1']);
+    assert.equal(good.run.code, 0, good.run.stderr);
+    assert.match(good.run.stdout, /layer 'layer1\.1\.relu_1'/);
+  });
+});
+
 describe('gcam info', () => {
   it(
     'lists the ops and flags those without a gradient rule; explaining through one fails with exit code 2',
@@ -548,7 +634,8 @@ describe('gcam info', () => {
       assert.equal(r.code, 0, r.stderr);
       const lines = r.stdout.split('\n');
       assert.match(r.stdout, /^opset 17, 4 nodes, 2 initializers/);
-      assert.ok(lines.includes('input  x [N, 1, 8, 8] (ONNX type 1)'), r.stdout);
+      assert.ok(lines.includes('input  x [N, 1, 8, 8] float32'), r.stdout);
+      assert.ok(lines.includes('output logits (no shape declared) float32'), r.stdout);
       assert.ok(lines.includes('  Softplus ×1  (no gradient rule)'), r.stdout);
       for (const op of ['Conv', 'GlobalAveragePool', 'Flatten'])
         assert.ok(lines.includes(`  ${op} ×1`), `${op} listed without a flag`);
@@ -569,6 +656,15 @@ describe('gcam info', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.split('\n').includes('  Constant ×8'), r.stdout);
     assert.ok(!r.stdout.includes('no gradient rule'), r.stdout);
+  });
+
+  it('a float16 model: its input, output and layers are float16', needsShared(SQUEEZENET_FP16), async () => {
+    const info = await runCli(['info', sharedPath(SQUEEZENET_FP16)!]);
+    assert.equal(info.code, 0, info.stderr);
+    assert.ok(info.stdout.split('\n').includes('input  data_0 [1, 3, 224, 224] float16'), info.stdout);
+    const layers = await runCli(['layers', sharedPath(SQUEEZENET_FP16)!]);
+    assert.equal(layers.code, 0, layers.stderr);
+    assert.ok(layers.stdout.split('\n').includes('* conv10_2  Relu  [1, 1000, 13, 13]  float16'), layers.stdout);
   });
 
   it('SqueezeNet: every op has a gradient rule', needsShared(SQUEEZENET), async () => {

@@ -2,8 +2,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { GraphView, LayerNotFoundError } from '../src/index.js';
-import { defaultInputShape, defaultLayer, listLayers, modulePath, resolveLayer, torchScope } from '../src/layers.js';
+import { AmbiguousLayerError, GraphView, LayerNotFoundError } from '../src/index.js';
+import {
+  defaultInputShape,
+  defaultLayer,
+  listLayers,
+  misleadingShortNames,
+  moduleNameOf,
+  modulePath,
+  resolveLayer,
+  torchScope,
+} from '../src/layers.js';
+import { dtypeName } from '../src/onnx/schema.js';
 import { ExplainSession } from '../src/runtime/explain-session.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
 import { SQUEEZENET, needsShared, sharedPath } from './helpers/shared.js';
@@ -25,7 +35,7 @@ describe('layers', () => {
   });
 
   it('the default layer is larger than 1 along every spatial axis', () => {
-    const layer = (tensor: string, dims: number[]) => ({ tensor, node: tensor, opType: 'X', dims });
+    const layer = (tensor: string, dims: number[]) => ({ tensor, node: tensor, opType: 'X', dims, dtype: 'float32' });
     const picked = defaultLayer([layer('a', [1, 8, 7, 7]), layer('pooled', [1, 1, 1, 768]), layer('b', [1, 8, 1, 1])]);
     assert.equal(picked.tensor, 'a');
   });
@@ -102,6 +112,82 @@ describe('layers', () => {
       () => resolveLayer('layer5', layers, view),
       (e: unknown) => e instanceof LayerNotFoundError && e.suggestions.some((x) => x.startsWith('layer')),
     );
+  });
+
+  describe('short names several modules share (the resnet fixture: two blocks in each of layer1 and layer2)', () => {
+    const setup = async () => {
+      const decoded = loadModel(fileURLToPath(new URL('./fixtures/e2e/resnet.onnx', import.meta.url)));
+      const view = new GraphView(decoded.proto);
+      return { view, layers: await listLayers(runtime, decoded, { view, inputShape: [1, 3, 64, 64] }) };
+    };
+    /** assert.throws validator: an AmbiguousLayerError listing exactly these candidates and saying what to do. */
+    const ambiguous = (candidates: string[]) => (e: unknown) => {
+      assert.ok(e instanceof AmbiguousLayerError, String(e));
+      assert.equal(e.code, 'AMBIGUOUS_LAYER');
+      assert.deepEqual(e.candidates, candidates);
+      for (const c of candidates) assert.ok(e.message.includes(`'${c}'`), e.message);
+      assert.match(e.message, /Pass one of these full names/);
+      return true;
+    };
+
+    it("'relu_1' (every block's second ReLU) is an error listing the four modules; each listed name resolves", async () => {
+      const { view, layers } = await setup();
+      const blocks = ['layer1.0', 'layer1.1', 'layer2.0', 'layer2.1'];
+      assert.throws(() => resolveLayer('relu_1', layers, view), ambiguous(blocks.map((b) => `${b}.relu_1`)));
+      for (const b of blocks) {
+        const scope = `/${b.split('.')[0]}/${b}`;
+        assert.equal(resolveLayer(`${b}.relu_1`, layers, view), `${scope}/relu_1/Relu_output_0`);
+      }
+      // A dotted suffix of module paths is a short name too: '0.relu' is in layer1.0 and layer2.0.
+      assert.throws(() => resolveLayer('0.relu', layers, view), ambiguous(['layer1.0.relu', 'layer2.0.relu']));
+    });
+
+    it('a full module path from the root wins over the blocks that share its name; a short name of one module resolves', async () => {
+      const { view, layers } = await setup();
+      assert.equal(resolveLayer('relu', layers, view), '/relu/Relu_output_0', 'the top-level relu, not a block’s');
+      assert.equal(resolveLayer('conv1', layers, view), '/conv1/Conv_output_0');
+      assert.equal(
+        resolveLayer('downsample.0', layers, view),
+        '/layer2/layer2.0/downsample/downsample.0/Conv_output_0',
+        'only layer2.0 has a downsample',
+      );
+      assert.equal(
+        resolveLayer('/layer2/layer2.0/relu/Relu_output_0', layers, view),
+        '/layer2/layer2.0/relu/Relu_output_0',
+        'exact tensor',
+      );
+      assert.equal(resolveLayer('/layer2/layer2.0/relu/Relu', layers, view), '/layer2/layer2.0/relu/Relu_output_0', 'node');
+      assert.throws(() => resolveLayer('/', layers, view), LayerNotFoundError, "'/' is no prefix of every name");
+    });
+
+    it('listings: which short names do not lead back to their layer, and the full module path', async () => {
+      const { view, layers } = await setup();
+      const at = (tensor: string) => layers.find((l) => l.tensor === tensor)!;
+      const misleading = misleadingShortNames(layers, view);
+      const misleads = (tensor: string) => misleading.has(tensor);
+      assert.equal(misleads('/relu/Relu_output_0'), false, "the top-level 'relu' is its own full path");
+      assert.equal(misleads('/layer1/layer1.0/relu/Relu_output_0'), true, "'relu' gives the top-level relu");
+      assert.equal(misleads('/layer1/layer1.0/relu_1/Relu_output_0'), true, "'relu_1' is in four blocks");
+      assert.equal(misleads('/layer1/layer1.0/Add_output_0'), false, "'layer1.0' is the block this Add is in");
+      assert.equal(misleads('/layer2/layer2.0/downsample/downsample.0/Conv_output_0'), false);
+      assert.equal(moduleNameOf(at('/layer2/layer2.0/downsample/downsample.0/Conv_output_0')), 'layer2.0.downsample.0');
+      assert.equal(moduleNameOf(at('/layer1/layer1.0/Add_output_0')), 'layer1.0');
+      assert.ok(layers.every((l) => l.dtype === 'float32'));
+    });
+  });
+
+  it('element types by name', () => {
+    assert.deepEqual([1, 10, 11, 16, 7, 2, 9, 0, 17].map(dtypeName), [
+      'float32',
+      'float16',
+      'float64',
+      'bfloat16',
+      'int64',
+      'uint8',
+      'bool',
+      'type not declared',
+      'ONNX data type 17',
+    ]);
   });
 
   it('fixed-size model refuses another input size with a clear error', { ...needsShared(SQUEEZENET) }, () => {

@@ -1,6 +1,7 @@
 /** Command-line parsing for gcam (node:util parseArgs), with usage errors as UsageError (exit code 2). */
 import { parseArgs } from 'node:util';
 import { GcamError } from '../errors.js';
+import { didYouMean } from './did-you-mean.js';
 
 export class UsageError extends GcamError {
   constructor(message: string) {
@@ -31,6 +32,9 @@ Folders are searched recursively; quoted patterns ('photos/**/*.jpg') are expand
 Each input's files are written as soon as it is done, and recorded in DIR/manifest.jsonl; --resume skips the inputs
 recorded there; existing files are never replaced without --overwrite.
 Exit codes: 0 ok, 1 failure of gcam itself, 2 bad usage or bad input (model, input, option, destination).`;
+
+/** The line after a one-line usage error, instead of the whole usage page. */
+export const USAGE_HINT = "Run 'gcam --help' for every command and option.";
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -83,8 +87,23 @@ export function parse(argv: string[]) {
     const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
     return { command: positionals[0], rest: positionals.slice(1), values };
   } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n\n${USAGE}`);
+    const unknown = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOption(argv) : undefined;
+    throw new UsageError(`${unknown ?? (e as Error).message}\n${USAGE_HINT}`);
   }
+}
+
+/**
+ * "Unknown option '--topk'. Did you mean --top-k?" for the first option gcam does not have, found again by a lenient
+ * parse (node's own message has no suggestion). A single-dash word ('-topk') is a long option missing a dash, not the
+ * short options -t -o -p -k.
+ */
+function unknownOption(argv: string[]): string | undefined {
+  const { tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const t = tokens.find((x) => x.kind === 'option' && !Object.hasOwn(OPTIONS, x.name));
+  if (!t || t.kind !== 'option') return undefined;
+  const raw = argv[t.index].split('=')[0];
+  const typed = raw.startsWith('--') ? raw.slice(2) : raw.length > 2 ? raw.slice(1) : '';
+  return `Unknown option '${raw}'.${didYouMean(typed, Object.keys(OPTIONS), '--')}`;
 }
 
 /** Preset overrides from --resize, --channel-order, --range, --mean, --std. */

@@ -52,9 +52,10 @@ export function cliMessage(e: GcamError): string {
  * The error codes that mean the user gave something gcam cannot use, exit code 2: an option (USAGE), a destination
  * that cannot be written, at the start of the run or while writing (DESTINATION, WRITE_FAILED), a model, whether gcam
  * refuses it or onnxruntime does on loading it (INVALID_MODEL: see userModel), an input or the library option it
- * breaks, a layer or a path to the output gcam cannot differentiate. Everything else, and any error without a code,
- * is a failure of gcam itself, exit code 1: RUNTIME is onnxruntime failing on a model it had accepted, so on the
- * explain model gcam built; UNSUPPORTED_PLATFORM cannot come from Node.
+ * breaks, a layer that is missing or that a short name cannot pick out (AMBIGUOUS_LAYER), or a path to the output
+ * gcam cannot differentiate. Everything else, and any error without a code, is a failure of gcam itself, exit code 1:
+ * RUNTIME is onnxruntime failing on a model it had accepted, so on the explain model gcam built; UNSUPPORTED_PLATFORM
+ * cannot come from Node.
  */
 const BAD_INPUT = new Set([
   'USAGE',
@@ -64,6 +65,7 @@ const BAD_INPUT = new Set([
   'INVALID_INPUT',
   'IMAGE_READ',
   'LAYER_NOT_FOUND',
+  'AMBIGUOUS_LAYER',
   'LAYER_NOT_ON_PATH',
   'UNSUPPORTED_OP',
 ]);

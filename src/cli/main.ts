@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The gcam command line: parses the arguments and hands them to one command (src/cli/commands/); failures become exit codes. */
-import { USAGE, UsageError, parse } from './args.js';
+import { USAGE, USAGE_HINT, UsageError, parse, type Parsed } from './args.js';
+import { didYouMean } from './did-you-mean.js';
 import { reportError } from './errors.js';
 import { cmdDemo } from './commands/demo.js';
 import { cmdExplain } from './commands/explain.js';
@@ -9,6 +10,15 @@ import { cmdLayers } from './commands/layers.js';
 import { cmdMethods } from './commands/methods.js';
 import { cmdView } from './commands/view.js';
 
+const COMMANDS: Record<string, (p: Parsed) => number | Promise<number>> = {
+  explain: cmdExplain,
+  layers: cmdLayers,
+  demo: cmdDemo,
+  methods: cmdMethods,
+  info: cmdInfo,
+  view: cmdView,
+};
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const p = parse(argv);
@@ -16,22 +26,11 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return p.command || p.values.help ? 0 : 2;
     }
-    switch (p.command) {
-      case 'explain':
-        return await cmdExplain(p);
-      case 'layers':
-        return await cmdLayers(p);
-      case 'demo':
-        return await cmdDemo(p);
-      case 'methods':
-        return cmdMethods();
-      case 'info':
-        return cmdInfo(p);
-      case 'view':
-        return await cmdView(p);
-      default:
-        throw new UsageError(`Unknown command '${p.command}'.\n\n${USAGE}`);
+    if (!Object.hasOwn(COMMANDS, p.command)) {
+      const hint = didYouMean(p.command, Object.keys(COMMANDS));
+      throw new UsageError(`Unknown command '${p.command}'.${hint}\n${USAGE_HINT}`);
     }
+    return await COMMANDS[p.command](p);
   } catch (e) {
     return reportError(e);
   }

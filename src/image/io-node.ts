@@ -8,6 +8,7 @@ import { dirname, basename, join, extname } from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
 import type { RawImage } from './raw.js';
 import { resizeBilinearAntialiased } from './resize.js';
+import { layoutCaption, type CaptionLayout } from './caption.js';
 import { GcamError, ImageReadError, InvalidInputError } from '../errors.js';
 import { readRegularFile, type FileError } from '../files/regular-file.js';
 
@@ -104,13 +105,24 @@ export interface Panel {
 const escapeXml = (s: string) =>
   s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
+/** A caption band as SVG: one <text> per line. */
+function captionSvg(caption: CaptionLayout, width: number, height: number): string {
+  const text = caption.lines.map(
+    (line, i) =>
+      `<text x="2" y="${(i + 1) * caption.linePx - 2}" font-family="sans-serif" font-size="${caption.fontPx}" fill="#111">${escapeXml(line)}</text>`,
+  );
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${text.join('')}</svg>`;
+}
+
 /**
- * A figure: rows of panels (each row e.g. original | heatmap | overlay), every panel with an optional caption strip.
- * Panels in a figure are expected to share one size (they are all at the photo's size).
+ * A figure: rows of panels (each row e.g. original | heatmap | overlay), every panel with an optional caption band.
+ * Panels in a figure are expected to share one size (they are all at the photo's size). Captions wrap to the panel's
+ * width (./caption.ts) and the band is as tall as the longest caption needs, the same for every panel.
  */
 export async function composeFigure(rows: Panel[][], gap = 8): Promise<RawImage> {
-  const captionH = rows.some((r) => r.some((p) => p.caption)) ? 22 : 0;
   const cellW = Math.max(...rows.flat().map((p) => p.image.width));
+  const captions = rows.map((r) => r.map((p) => (p.caption ? layoutCaption(p.caption, cellW) : undefined)));
+  const captionH = Math.max(0, ...captions.flat().map((c) => c?.height ?? 0));
   const cellH = Math.max(...rows.flat().map((p) => p.image.height)) + captionH;
   const cols = Math.max(...rows.map((r) => r.length));
   const width = cols * cellW + (cols + 1) * gap;
@@ -126,10 +138,8 @@ export async function composeFigure(rows: Panel[][], gap = 8): Promise<RawImage>
         left,
         top: top + captionH,
       });
-      if (p.caption) {
-        const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${cellW}" height="${captionH}"><text x="2" y="16" font-family="sans-serif" font-size="14" fill="#111">${escapeXml(p.caption)}</text></svg>`;
-        composites.push({ input: Buffer.from(svg), left, top });
-      }
+      const caption = captions[r][c];
+      if (caption?.lines.length) composites.push({ input: Buffer.from(captionSvg(caption, cellW, captionH)), left, top });
     }),
   );
   const { data, info } = await sharp({ create: { width, height, channels: 3, background: { r: 255, g: 255, b: 255 } } })

@@ -103,3 +103,19 @@ export const DataType = {
 export const DATA_TYPE_NAME: Record<number, string> = Object.fromEntries(
   Object.entries(DataType).map(([k, v]) => [v, k.toLowerCase()]),
 );
+
+/** numpy's names for the float types users see in PyTorch and numpy ('float' alone would not say which width). */
+const FLOAT_DTYPE: Record<number, string> = {
+  [DataType.FLOAT]: 'float32',
+  [DataType.FLOAT16]: 'float16',
+  [DataType.DOUBLE]: 'float64',
+};
+
+/**
+ * A tensor element type as users name it: 'float32', 'float16', 'int64', 'bool'…; 0 is a value without a declared
+ * type, and a code gcam has no name for (complex, float8…) is given by its number.
+ */
+export function dtypeName(elemType: number): string {
+  if (elemType === 0) return 'type not declared';
+  return FLOAT_DTYPE[elemType] ?? DATA_TYPE_NAME[elemType] ?? `ONNX data type ${elemType}`;
+}

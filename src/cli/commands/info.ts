@@ -1,6 +1,7 @@
-/** `gcam info`: a model's inputs, outputs, opset and op counts, flagging the ops gcam has no gradient rule for. */
+/** `gcam info`: a model's inputs and outputs (shape, element type), opset and op counts, flagging the ops gcam has no gradient rule for. */
 import { GraphView, loadModel, supportedOps } from '../../node.js';
 import type { NodeView } from '../../onnx/graph.js';
+import { dtypeName } from '../../onnx/schema.js';
 import { NON_DIFFERENTIABLE_OPS } from '../../autodiff/slice.js';
 import { USAGE, UsageError, type Parsed } from '../args.js';
 
@@ -8,10 +9,12 @@ export function cmdInfo(p: Parsed): number {
   const path = p.rest[0] ?? p.values.model;
   if (!path) throw new UsageError(`gcam info needs a model.\n\n${USAGE}`);
   const view = new GraphView(loadModel(path).proto);
-  const dims = (d: (number | string | null)[] | undefined) => `[${(d ?? []).map((x) => x ?? '?').join(', ')}]`;
+  // An undeclared shape is not a scalar's [].
+  const dims = (d: (number | string | null)[] | undefined) =>
+    d ? `[${d.map((x) => x ?? '?').join(', ')}]` : '(no shape declared)';
   console.log(`opset ${view.opset}, ${view.nodes.length} nodes, ${view.initializers.size} initializers`);
-  for (const i of view.inputs) console.log(`input  ${i.name} ${dims(i.dims)} (ONNX type ${i.elemType})`);
-  for (const o of view.outputs) console.log(`output ${o.name} ${dims(o.dims)} (ONNX type ${o.elemType})`);
+  for (const i of view.inputs) console.log(`input  ${i.name} ${dims(i.dims)} ${dtypeName(i.elemType)}`);
+  for (const o of view.outputs) console.log(`output ${o.name} ${dims(o.dims)} ${dtypeName(o.elemType)}`);
   const counts = new Map<string, number>();
   const noRule = new Set<string>();
   const rules = new Set(supportedOps());
