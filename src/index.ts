@@ -55,4 +55,8 @@ export {
   type CreateOptions,
   type ModelInput,
 } from './api/image-explainer.js';
+export { exportExplainModel, EXPORT_NAMES, type ExportOptions, type ExportedModel } from './export/export.js';
+export { EXPORT_METHODS, type ExportMethod } from './export/method-graphs.js';
+export type { ExportedTensor } from './export/signature.js';
+export { tritonConfig, tritonModelName } from './export/triton.js';
 export type { ExplainOptions, ExplainResult, ImageSource, Platform, Prediction, TargetSpec } from './api/options.js';
