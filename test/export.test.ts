@@ -278,6 +278,46 @@ describe('gcam export: contract details', () => {
     }
   });
 
+  it('reads a channels-last layer as the library does (transposed in the graph)', async () => {
+    const w = Array.from({ length: 4 * 9 }, (_, i) => Math.cos(i * 1.3) * 0.6);
+    const model = tinyModel({
+      inputs: [{ name: 'x', dims: ['N', 1, 8, 8] }],
+      outputs: ['logits'],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w'], outputs: ['feat'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+        { op: 'Transpose', inputs: ['feat'], outputs: ['nhwc'], attrs: { perm: [0, 2, 3, 1] } },
+        { op: 'Relu', inputs: ['nhwc'], outputs: ['act'] },
+        { op: 'ReduceMean', inputs: ['act'], outputs: ['logits'], attrs: { axes: [1, 2], keepdims: 0 } },
+      ],
+      initializers: [{ name: 'w', dims: [4, 1, 3, 3], values: w }],
+    });
+    const x = Float32Array.from({ length: 2 * 64 }, (_, i) => Math.sin(i * 0.37) + (i % 7) / 7);
+    const images = [0, 1].map((n) => ({ tensor: x.slice(n * 64, (n + 1) * 64), dims: [1, 8, 8] }));
+    const ex = await createImageExplainer(model);
+    try {
+      for (const method of ['gradcam', 'hirescam'] as const) {
+        const expected = await ex.explain(images, { preprocess: 'none', method, layers: ['act'], classes: [1] });
+        const exported = await exportExplainModel(nodeRuntime(), loadModel(model), { method, layer: 'act' });
+        const session = await ortNode.InferenceSession.create(exported.bytes);
+        const out = await session.run({
+          x: new ortNode.Tensor('float32', x, [2, 1, 8, 8]),
+          target_class: new ortNode.Tensor('int64', [1n, 1n], [2]),
+        });
+        await session.release();
+        assert.deepEqual(out.layer_map.dims, [2, 8, 8]);
+        const layerMaps = stack(expected.map((r) => r.layerMap));
+        assert.ok(
+          layerMaps.some((v) => v > 0 && v < 1),
+          'the library map varies',
+        );
+        assertMap(out.layer_map.data as Float32Array, layerMaps, `${method} layer_map`);
+        assertMap(out.heatmap.data as Float32Array, stack(expected.map((r) => r.inputMap)), `${method} heatmap`);
+      }
+    } finally {
+      await ex.release();
+    }
+  });
+
   it('refuses a fixed-batch model that does not run at another batch, and the methods it cannot export', async () => {
     const fixed = tinyModel({
       inputs: [{ name: 'x', dims: [1, 1, 4, 4] }],
