@@ -33,7 +33,7 @@ import { GraphView } from '../src/onnx/graph.js';
 import { DataType } from '../src/onnx/schema.js';
 import { runCli, runCliProcess, tempDir } from './helpers/cli.js';
 import { worstError } from './helpers/compare.js';
-import { caffeTensor, fixtureImage, loadE2eFixtures } from './helpers/explain-inputs.js';
+import { caffeTensor, fixtureImage, loadE2eFixtures, withFreeSpatialDims } from './helpers/explain-inputs.js';
 import { parsePbtxt, type PbMessage } from './helpers/pbtxt.js';
 import { needsShared, sharedPath, SQUEEZENET } from './helpers/shared.js';
 import { tinyModel } from './helpers/tiny-model.js';
@@ -315,6 +315,31 @@ describe('gcam export: contract details', () => {
       }
     } finally {
       await ex.release();
+    }
+  });
+
+  it('a model with free height/width gives maps at the size it is fed, equal to the library at that size', async () => {
+    const free = withFreeSpatialDims(readFileSync(resnet.onnxPath));
+    const exported = await exportExplainModel(nodeRuntime(), loadModel(free), { method: 'gradcam', size: 96 });
+    assert.deepEqual(exported.outputs.find((o) => o.name === 'heatmap')!.dims, ['batch', 'height', 'width']);
+    const session = await ortNode.InferenceSession.create(exported.bytes);
+    try {
+      for (const size of [96, 80]) {
+        const x = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i * 0.013) * 2 + Math.cos(i * 0.7));
+        const ex = await createImageExplainer(free, { size });
+        const [expected] = await ex.explain([{ tensor: x, dims: [3, size, size] }], { preprocess: 'none', method: 'gradcam' });
+        await ex.release();
+        const out = await session.run({
+          input: new ortNode.Tensor('float32', x, [1, 3, size, size]),
+          target_class: new ortNode.Tensor('int64', [-1n], [1]),
+        });
+        assert.deepEqual(out.heatmap.dims, [1, size, size]);
+        assert.deepEqual(out.layer_map.dims, [1, expected.layerHeight, expected.layerWidth]);
+        assertMap(out.heatmap.data as Float32Array, expected.inputMap, `${size}×${size} heatmap`);
+        assertMap(out.layer_map.data as Float32Array, expected.layerMap, `${size}×${size} layer_map`);
+      }
+    } finally {
+      await session.release();
     }
   });
 

@@ -87,8 +87,12 @@ export async function exportExplainModel(
   const [layer] = g.layers;
   const [a, grad] = inCamForm(b, layer.tensor, layer.gradient, layer.meta.elemType, layout);
   const { layerMap, heatmap } = finishGraph(b, rawMap(b, a, grad), image.name);
-  // At the input's own size when it fixes one; a fully convolutional model's maps follow the size it is given.
-  const heatmapDims = [io.batch, ...(io.fixedSize ? inputSize : ['height', 'width'])];
+  // The input's own height and width (a fully convolutional model's maps follow the size it is given).
+  const axis = (i: number, free: string) => {
+    const d = image.dims?.[i];
+    return typeof d === 'number' || (typeof d === 'string' && d) ? d : free;
+  };
+  const heatmapDims = [io.batch, axis(2, 'height'), axis(3, 'width')];
   const layerMapDims = [io.batch, ...(io.fixedSize ? [lh, lw] : ['layer_height', 'layer_width'])];
   b.namedOutput(EXPORT_NAMES.heatmap, heatmap, DataType.FLOAT, heatmapDims);
   b.namedOutput(EXPORT_NAMES.layerMap, layerMap, DataType.FLOAT, layerMapDims);
