@@ -224,7 +224,7 @@ for (const c of CASES) {
             // Blank maps (a class with no positive evidence) are compared too, but must not be all there is.
             assert.ok(blank <= 2, `${blank} of ${BATCH + 2} maps are constant: the comparison would prove little`);
             t.diagnostic(
-              `${runtime}: max |heatmap − inputMap| ${worstHeat.toExponential(2)}, |layer_map − layerMap| ${worstLayer.toExponential(2)}`,
+              `${method} on ${runtime}: max |heatmap − inputMap| ${worstHeat.toExponential(2)}, |layer_map − layerMap| ${worstLayer.toExponential(2)}`,
             );
           } finally {
             await session.release();
