@@ -65,3 +65,7 @@ export type {
   Prediction,
   TargetSpec,
 } from './api/options.js';
+export { exportExplainModel, EXPORT_NAMES, type ExportOptions, type ExportedModel } from './export/export.js';
+export { EXPORT_METHODS, type ExportMethod } from './export/method-graphs.js';
+export type { ExportedTensor } from './export/signature.js';
+export { tritonConfig, tritonModelName } from './export/triton.js';

@@ -4,7 +4,7 @@
  * chosen output, or the logits feeding it when that output is a Softmax (the default: the gradients of saturated probabilities vanish).
  */
 import { appendToModel } from '../onnx/append.js';
-import { buildSeed } from './seed.js';
+import { buildSeed, type Seed } from './seed.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import type { DecodedModel } from '../onnx/decode.js';
 import { GraphView } from '../onnx/graph.js';
@@ -164,6 +164,89 @@ export async function compileExplainGraph(
 ): Promise<ExplainModel> {
   const view = viewIn ?? new GraphView(model.proto);
   const input = view.inputs[0];
+  let targetWeightsName = '';
+  const g = await buildExplainGraph(runtime, model, options, view, (b, s) => {
+    targetWeightsName = b.name('targetWeights');
+    b.addInput(targetWeightsName, s.elemType, [s.batchDim, s.numClasses]);
+    return buildSeed(b, s.scoreTensor, targetWeightsName, s.numClasses, s.elemType);
+  });
+  const { b, scoreMeta, numClasses, batchDim, opset } = g;
+  b.addOutput(g.scoresName, scoreMeta.elemType, [batchDim, numClasses]);
+  const layers: ExplainLayerOutputs[] = g.layers.map((l) => {
+    const activation = b.op('Identity', [l.tensor]);
+    const gradient = b.op('Identity', [l.gradient]);
+    b.addOutput(activation, l.meta.elemType);
+    b.addOutput(gradient, l.meta.elemType);
+    return { tensor: l.tensor, activation, gradient, dims: l.meta.dims };
+  });
+  const bytes = appendToModel(
+    model.bytes,
+    model.proto,
+    b,
+    opset > view.opset ? { opset, minIrVersion: minIrVersion(opset) } : {},
+  );
+  return {
+    bytes,
+    inputName: input?.name ?? '',
+    inputElemType: input?.elemType ?? DataType.FLOAT,
+    targetWeightsName,
+    scoresName: g.scoresName,
+    scoreTensor: g.scoreTensor,
+    scoresAreLogits: g.outputActivation !== 'none',
+    outputActivation: g.outputActivation,
+    numClasses,
+    layers,
+    opset,
+  };
+}
+
+/** What a seed source is told about the score tensor. */
+export interface SeedContext {
+  scoreTensor: string;
+  numClasses: number;
+  elemType: number;
+  /** The batch dimension as declared: the model's fixed batch, or 'N'. */
+  batchDim: number | string;
+}
+
+/** Emits the seed of the backward pass into the builder (seed.ts), with any input it needs. */
+export type SeedSource = (b: GraphBuilder, s: SeedContext) => Seed;
+
+/** The backward pass of a graph, built into a builder but not yet appended: the explain model and the export share it. */
+export interface ExplainGraph {
+  b: GraphBuilder;
+  /** ai.onnx opset the builder's nodes conform to (higher than the model's when a rule or minOpset needed it). */
+  opset: number;
+  scoreTensor: string;
+  scoreMeta: TensorMeta;
+  /** The scores as [N, numClasses]. */
+  scoresName: string;
+  outputActivation: OutputActivation;
+  numClasses: number;
+  batchDim: number | string;
+  /** Per target: its tensor, the tensor holding its dA, and its shape and type at the probed input shapes. */
+  layers: { tensor: string; gradient: string; meta: TensorMeta }[];
+  /** Shapes and types measured by the probe (every tensor on the path, the targets and the scores). */
+  meta: Map<string, TensorMeta>;
+}
+
+export interface BuildOptions extends GraphCompileOptions {
+  /**
+   * The lowest ai.onnx opset the caller's own nodes need (the export's Resize and Where): the model's opset is raised
+   * to it when every node keeps its meaning, as for the gradient rules.
+   */
+  minOpset?: number;
+}
+
+/** Slices, probes and checks the path from the targets to the scores, then emits the seed and the backward pass. */
+export async function buildExplainGraph(
+  runtime: Runtime,
+  model: DecodedModel,
+  options: BuildOptions,
+  view: GraphView,
+  seedSource: SeedSource,
+): Promise<ExplainGraph> {
+  const input = view.inputs[0];
   const outputName = outputOf(view, options.output);
   if (options.targets.length === 0) throw new InvalidInputError('No target layer given.');
   const { scoreTensor, outputActivation } = scoreTensorOf(view, outputName, options.useProbabilities);
@@ -191,9 +274,20 @@ export async function compileExplainGraph(
       ),
     );
 
-  const { opset, raisedBy } = requiredOpset(view, slice, meta, variant);
+  const required = requiredOpset(view, slice, meta, variant);
+  const { raisedBy } = required;
+  const opset = Math.max(required.opset, options.minOpset ?? 0);
   if (opset > view.opset) {
     const blockers = opsetRaiseBlockers(view, view.opset, opset, meta);
+    const changes = blockers
+      .slice(0, 3)
+      .map((bl) => `${bl.opType} '${bl.node}' (${bl.why})`)
+      .join(', ');
+    if (blockers.length && raisedBy.length === 0)
+      throw new InvalidModelError(
+        `gcam needs opset ${opset} for its own nodes but the model is opset ${view.opset}, and raising it would change ` +
+          `${changes}; re-export the model at opset >= ${opset}.`,
+      );
     if (blockers.length) {
       throw new UnsupportedOpError(
         raisedBy.map((n) => ({
@@ -202,10 +296,7 @@ export async function compileExplainGraph(
           node: n.name,
           reason:
             `its gradient needs opset ${opset} but the model is opset ${view.opset}, and raising it would change ` +
-            blockers
-              .slice(0, 3)
-              .map((bl) => `${bl.opType} '${bl.node}' (${bl.why})`)
-              .join(', ') +
+            changes +
             '; re-export the model at opset >= ' +
             opset,
         })),
@@ -224,41 +315,14 @@ export async function compileExplainGraph(
   checkDeclaredShape(view, scoreTensor, scoreMeta.dims);
   const numClasses = scoreMeta.dims.slice(1).reduce((a, d) => a * d, 1);
   const batchDim = typeof input?.dims?.[0] === 'number' ? scoreMeta.dims[0] : 'N';
-  const targetWeightsName = b.name('targetWeights');
-  b.addInput(targetWeightsName, scoreMeta.elemType, [batchDim, numClasses]);
-  const { seed, scores: scoresName } = buildSeed(b, scoreTensor, targetWeightsName, numClasses, scoreMeta.elemType);
+  const { seed, scores: scoresName } = seedSource(b, { scoreTensor, numClasses, elemType: scoreMeta.elemType, batchDim });
   const grads = backprop(view, slice, meta, b, scoreTensor, seed, options.targets, variant);
-
-  b.addOutput(scoresName, scoreMeta.elemType, [batchDim, numClasses]);
-  const layers: ExplainLayerOutputs[] = options.targets.map((t, i) => {
-    const m = meta.get(t)!;
-    const activation = b.op('Identity', [t]);
-    let gradient = grads[i];
+  const layers = options.targets.map((t, i) => {
+    const gradient = grads[i];
     if (!gradient) throw new LayerNotOnPathError(t, outputName);
-    gradient = b.op('Identity', [gradient]);
-    b.addOutput(activation, m.elemType);
-    b.addOutput(gradient, m.elemType);
-    return { tensor: t, activation, gradient, dims: m.dims };
+    return { tensor: t, gradient, meta: meta.get(t)! };
   });
-  const bytes = appendToModel(
-    model.bytes,
-    model.proto,
-    b,
-    opset > view.opset ? { opset, minIrVersion: minIrVersion(opset) } : {},
-  );
-  return {
-    bytes,
-    inputName: input?.name ?? '',
-    inputElemType: input?.elemType ?? DataType.FLOAT,
-    targetWeightsName,
-    scoresName,
-    scoreTensor,
-    scoresAreLogits: outputActivation !== 'none',
-    outputActivation,
-    numClasses,
-    layers,
-    opset,
-  };
+  return { b, opset, scoreTensor, scoreMeta, scoresName, outputActivation, numClasses, batchDim, layers, meta };
 }
 
 /** Up to three tensors between the failing ops and the output that a user could pick instead, nearest first. */

@@ -13,7 +13,8 @@ export const USAGE = `gcam: Grad-CAM explanations for ONNX image classifiers
 
 Usage:
   gcam demo [--seed S] [--out DIR] [--method M]
-  gcam explain <images, .npy, folders, 'patterns' or - ...> [--list F] [--model m.onnx] [--layer L]... [--class C]... | [--top-k K]
+  gcam explain <images, .npy, folders, 'patterns' or - ...> [--list F] [--model m.onnx]
+               [--layer L]... [--class C]... | [--top-k K]
                [--method M] [--aug-smooth] [--eigen-smooth] [--combine-layers]
                [--score-cam-batch B] [--score-cam-channels K] [--ablation-batch B]
                [--grid RxC] [--layout auto|nchw|nhwc|tokens]
@@ -21,6 +22,9 @@ Usage:
                [--resize stretch|crop|letterbox] [--channel-order RGB|BGR] [--range 1|255] [--mean a,b,c] [--std a,b,c]
                [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
                [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--manifest F] [--resume | --overwrite] [--quiet]
+  gcam export <model.onnx> [--layer L] [--method M] [--size S] [-o|--output F.onnx] [--triton DIR] [--max-batch-size B]
+              (a self-contained ONNX model: the image and target_class in, the model's outputs, heatmap and
+              layer_map out; --triton writes a Triton model repository entry DIR/<name>/; see docs/serving.md)
   gcam layers <model.onnx> [--size S]
   gcam methods
   gcam info <model.onnx>
@@ -74,6 +78,9 @@ const OPTIONS = {
   overwrite: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   port: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+  triton: { type: 'string' },
+  'max-batch-size': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

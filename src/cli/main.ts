@@ -5,6 +5,7 @@ import { didYouMean } from './did-you-mean.js';
 import { reportError } from './errors.js';
 import { cmdDemo } from './commands/demo.js';
 import { cmdExplain } from './commands/explain.js';
+import { cmdExport } from './commands/export.js';
 import { cmdInfo } from './commands/info.js';
 import { cmdLayers } from './commands/layers.js';
 import { cmdMethods } from './commands/methods.js';
@@ -12,6 +13,7 @@ import { cmdView } from './commands/view.js';
 
 const COMMANDS: Record<string, (p: Parsed) => number | Promise<number>> = {
   explain: cmdExplain,
+  export: cmdExport,
   layers: cmdLayers,
   demo: cmdDemo,
   methods: cmdMethods,

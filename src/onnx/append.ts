@@ -2,10 +2,12 @@
  * Append-only model writing. A protobuf parser merges a message field that occurs twice and concatenates repeated
  * fields, so `original bytes ++ encode(ModelProto{graph: fragment})` is the original model plus the fragment's nodes,
  * initializers, inputs and outputs. The user's bytes (weights, unknown fields, metadata) are copied, never re-encoded.
- * Only top-level fields we must change (opset_import, ir_version) are dropped from the copy and written anew.
+ * Only top-level fields we must change (opset_import, ir_version) are dropped from the copy and written anew; and, when
+ * asked, the graph's input, output and value_info declarations (small ValueInfoProtos, no weights), which a fragment that must change
+ * them then declares in full (see replaceGraphIo).
  */
 import protobuf from 'protobufjs';
-import { GraphProtoType, MODEL_FIELD, ModelProtoType } from './schema.js';
+import { GRAPH_FIELD, GraphProtoType, MODEL_FIELD, ModelProtoType } from './schema.js';
 import type { GraphFragment } from './builder.js';
 import type { ModelProto } from './types.js';
 import { toNum } from './types.js';
@@ -15,6 +17,14 @@ export interface AppendOptions {
   opset?: number;
   /** Rewrite ir_version to at least this value. */
   minIrVersion?: number;
+  /**
+   * Drop the graph's own input and output entries: the fragment declares every input and output of the result, in
+   * order (a model whose declared batch must become dynamic; initializers listed as inputs, which IR ≥ 4 would make
+   * overridable inputs). Merging cannot replace a repeated field's entries, only add to them. The value_info entries
+   * go too: shape hints of intermediate tensors, which carry the old batch (onnxruntime folds Shape from them) and
+   * which onnxruntime and shape inference recompute.
+   */
+  replaceGraphIo?: boolean;
 }
 
 export function appendToModel(
@@ -27,11 +37,19 @@ export function appendToModel(
   const currentIr = toNum(model.ir_version);
   const rewriteOpset = opts.opset !== undefined;
   const rewriteIr = opts.minIrVersion !== undefined && currentIr < opts.minIrVersion;
-  if (rewriteOpset || rewriteIr) {
+  if (rewriteOpset || rewriteIr || opts.replaceGraphIo) {
     const drop = new Set<number>();
     if (rewriteOpset) drop.add(MODEL_FIELD.opsetImport);
     if (rewriteIr) drop.add(MODEL_FIELD.irVersion);
-    parts.push(...copyTopLevelExcept(original, drop));
+    if (opts.replaceGraphIo) drop.add(MODEL_FIELD.graph);
+    parts.push(...copyFieldsExcept(original, drop));
+    if (opts.replaceGraphIo)
+      for (const graph of fieldValues(original, MODEL_FIELD.graph)) {
+        const kept = copyFieldsExcept(graph, new Set([GRAPH_FIELD.input, GRAPH_FIELD.output, GRAPH_FIELD.valueInfo]));
+        const w = protobuf.Writer.create();
+        w.uint32((MODEL_FIELD.graph << 3) | 2).uint32(kept.reduce((a, p) => a + p.length, 0));
+        parts.push(w.finish(), ...kept);
+      }
     const head: ModelProto = {};
     if (rewriteIr) head.ir_version = opts.minIrVersion;
     if (rewriteOpset) {
@@ -58,8 +76,8 @@ export function appendToModel(
   return concat(parts);
 }
 
-/** Byte ranges of the top-level fields of a message, minus those whose field number is in `drop`. */
-function copyTopLevelExcept(bytes: Uint8Array, drop: Set<number>): Uint8Array[] {
+/** Byte ranges of the fields of a message, minus those whose field number is in `drop`. */
+function copyFieldsExcept(bytes: Uint8Array, drop: Set<number>): Uint8Array[] {
   const r = protobuf.Reader.create(bytes);
   const out: Uint8Array[] = [];
   let runStart = 0;
@@ -73,6 +91,21 @@ function copyTopLevelExcept(bytes: Uint8Array, drop: Set<number>): Uint8Array[] 
     }
   }
   if (r.len > runStart) out.push(bytes.subarray(runStart, r.len));
+  return out;
+}
+
+/** The contents of every occurrence of a length-delimited field of a message (views, not copies). */
+function fieldValues(bytes: Uint8Array, field: number): Uint8Array[] {
+  const r = protobuf.Reader.create(bytes);
+  const out: Uint8Array[] = [];
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag >>> 3 === field && (tag & 7) === 2) {
+      const len = r.uint32();
+      out.push(bytes.subarray(r.pos, r.pos + len));
+      r.skip(len);
+    } else r.skipType(tag & 7);
+  }
   return out;
 }
 

@@ -79,6 +79,27 @@ export class GraphBuilder implements GraphFragment {
     return this.constant([value], [], dataType);
   }
 
+  /** Takes a name exactly as given (a graph input or output whose name is part of a contract), which must be free. */
+  exactName(name: string): string {
+    if (this.used.has(name)) throw new Error(`gcam internal: the name '${name}' is already taken`);
+    this.used.add(name);
+    return name;
+  }
+
+  /** Declares `x` as a graph output named exactly `name`, through an Identity. */
+  namedOutput(name: string, x: string, elemType: number, dims?: (number | string)[]): void {
+    const output = this.exactName(name);
+    this.nodes.push({
+      name: this.name('Identity_node'),
+      op_type: 'Identity',
+      domain: '',
+      input: [x],
+      output: [output],
+      attribute: [],
+    });
+    this.addOutput(output, elemType, dims);
+  }
+
   addInput(name: string, elemType: number, dims: (number | string)[]): void {
     this.inputs.push(valueInfo(name, elemType, dims));
   }
@@ -93,6 +114,12 @@ export class GraphBuilder implements GraphFragment {
     if (axes.length === 0) return x;
     if (this.opset >= 13) return this.op('ReduceSum', [x, this.int64s(axes)], { keepdims: keepdims ? 1 : 0 });
     return this.op('ReduceSum', [x], { axes, keepdims: keepdims ? 1 : 0 });
+  }
+
+  /** ReduceMax, ReduceMin or ReduceMean: their axes moved from attribute to input in opset 18 (ReduceSum's in 13). */
+  reduce(opType: 'ReduceMax' | 'ReduceMin' | 'ReduceMean', x: string, axes: number[], keepdims: boolean): string {
+    if (this.opset >= 18) return this.op(opType, [x, this.int64s(axes)], { keepdims: keepdims ? 1 : 0 });
+    return this.op(opType, [x], { axes, keepdims: keepdims ? 1 : 0 });
   }
 
   unsqueeze(x: string, axes: number[]): string {

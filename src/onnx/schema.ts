@@ -79,6 +79,9 @@ export const GraphProtoType = root.lookupType('onnx.GraphProto');
 /** ModelProto field numbers that append.ts rewrites at the top level. */
 export const MODEL_FIELD = { irVersion: 1, graph: 7, opsetImport: 8 } as const;
 
+/** GraphProto field numbers that append.ts can drop from a copy. */
+export const GRAPH_FIELD = { input: 11, output: 12, valueInfo: 13 } as const;
+
 /** AttributeProto.AttributeType */
 export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
