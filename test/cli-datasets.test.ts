@@ -132,6 +132,32 @@ describe('gcam explain takes folders, patterns, stdin and list files', () => {
   });
 });
 
+describe('destinations inside a folder the run creates; resuming refuses another method', () => {
+  it('--json and --save-cam inside a new --out folder two levels deep: all written, the folder made once', async () => {
+    const dir = tempDir();
+    const png = join(dir, 'z.png');
+    writeFileSync(png, await renderScenePng(generateScene(5)));
+    const out = join(dir, 'new', 'deep');
+    const r = await runCli([
+      'explain',
+      png,
+      '--class',
+      '3',
+      '--out',
+      out,
+      '--json',
+      join(out, 's.json'),
+      '--save-cam',
+      join(out, 'm.npy'),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(filesIn(out), ['m.npy', 'manifest.jsonl', 's.json', 'z-3.png']);
+    const resumed = await runCli(['explain', png, '--class', '3', '--out', out, '--method', 'xgradcam', '--resume']);
+    assert.equal(resumed.code, 2);
+    assert.match(resumed.stderr, /records a run with --method gradcam/);
+  });
+});
+
 describe('a run killed midway resumes to the manifest and files of an uninterrupted run', () => {
   const INPUTS = 240;
   let dir: string;

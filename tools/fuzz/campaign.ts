@@ -3,8 +3,8 @@
  * written out with its reproducer. Shared by tools/fuzz/run.ts (npm run fuzz) and test/fuzz.test.ts.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { classifyCli, classifyLibrary, type LibraryEvidence } from './classify.js';
 import { caseEnv, residentBytes, runLimited, watch, type Limits } from './exec.js';
 import { generateImageCase } from './gen-images.js';
@@ -83,6 +83,24 @@ function sideOutputs(argv: readonly string[], caseDir: string): string[] {
   return out;
 }
 
+/** The files a manifest's lines name, case-relative; a torn or foreign line names none. */
+function recordedIn(manifest: string, caseDir: string): string[] {
+  let text = '';
+  try {
+    text = readFileSync(manifest, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').flatMap((line) => {
+    try {
+      const files = (JSON.parse(line) as { files?: unknown }).files;
+      return Array.isArray(files) ? files.map((f) => relative(caseDir, resolve(caseDir, String(f)))) : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 const NODE_FLAGS = ['--import', TSX_LOADER, '--import', CASE_TMP_PRELOAD];
 
 /** The command that runs a CLI case from its folder. */
@@ -109,10 +127,16 @@ async function runCliCase(c: CliCase, caseDir: string, limits: Limits): Promise<
   const r = await runLimited(cmd, args, caseDir, caseEnv(tmp), limits);
   const after = snapshot(caseDir, skip);
   const created = [...after].filter(([p, sig]) => before.get(p) !== sig).map(([p]) => p);
-  const reported = r.stdout
-    .split('\n')
-    .flatMap((l) => (l.startsWith('wrote ') ? [relative(caseDir, resolve(caseDir, l.slice('wrote '.length)))] : []));
-  const v = classifyCli({ ...r, created, reported, sideOutputs: sideOutputs(argv, caseDir), expectOutputs: c.expectOutputs });
+  // What the run says it wrote: its 'wrote' lines, and (with --quiet too) the files its manifests record.
+  const manifests = created.filter((p) => basename(p) === 'manifest.jsonl');
+  const reported = [
+    ...r.stdout
+      .split('\n')
+      .flatMap((l) => (l.startsWith('wrote ') ? [relative(caseDir, resolve(caseDir, l.slice('wrote '.length)))] : [])),
+    ...manifests.flatMap((m) => recordedIn(join(caseDir, m), caseDir)),
+  ];
+  const side = [...sideOutputs(argv, caseDir), ...manifests];
+  const v = classifyCli({ ...r, created, reported, sideOutputs: side, expectOutputs: c.expectOutputs });
   const tmpLeft = listAll(tmp);
   return {
     id: c.id,
