@@ -27,7 +27,7 @@ import { ManifestWriter, readManifest, type Recorded } from '../output/manifest.
 import { MapStackWriter } from '../output/map-stack.js';
 import { uniqueStems } from '../output/names.js';
 import { planOutputs } from '../output/plan.js';
-import { RunWriter } from '../output/run-writer.js';
+import { RunWriter, resultFields } from '../output/run-writer.js';
 
 export async function cmdExplain(p: Parsed): Promise<number> {
   const v = p.values;
@@ -203,13 +203,7 @@ function summary(w: RunWriter, saveCam: string | undefined) {
     inputs: [...inputs.values()],
     results: w.results.map((r) => ({
       image: r.image,
-      source: r.source,
-      class: r.classIndex,
-      label: r.label,
-      score: r.score,
-      logit: r.logit,
-      probability: r.probability,
-      layer: r.layer,
+      ...resultFields(r),
       tensor: r.tensor,
       constant: r.constant,
       files: r.files,

@@ -165,9 +165,9 @@ function resultLine(r: ExplainResult): string {
   return `${r.source}: class ${r.classIndex}${r.label ? ` '${r.label}'` : ''} score ${r.score.toFixed(4)} ${beside} layer '${r.layer}'${warn}`;
 }
 
-function manifestLine(input: number, r: ExplainResult, files: string[]): ManifestLine {
+/** The fields of a result that the manifest and the --json summary both record. */
+export function resultFields(r: Omit<ExplainResult, 'map' | 'inputMap' | 'layerMap'>) {
   return {
-    input,
     source: r.source,
     class: r.classIndex,
     label: r.label,
@@ -175,6 +175,13 @@ function manifestLine(input: number, r: ExplainResult, files: string[]): Manifes
     logit: r.logit,
     probability: r.probability,
     layer: r.layer,
+  };
+}
+
+function manifestLine(input: number, r: ExplainResult, files: string[]): ManifestLine {
+  return {
+    input,
+    ...resultFields(r),
     method: r.method,
     peak: peak(r),
     files,
