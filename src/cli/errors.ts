@@ -2,14 +2,9 @@
  * How a failure reaches the user: one line on stderr, naming the flag where the library names its option, and an
  * exit code (1 failure of gcam itself, 2 bad usage or bad input).
  */
-import {
-  GcamError,
-  InvalidModelError,
-  InvalidOptionError,
-  RuntimeError,
-  type ExplainOptions,
-  type PreprocessSpec,
-} from '../node.js';
+import { GcamError, InvalidModelError, InvalidOptionError, RuntimeError } from '../errors.js';
+import type { ExplainOptions } from '../api/options.js';
+import type { PreprocessSpec } from '../image/preprocess.js';
 import type { Flag } from './args.js';
 
 /** Every library option a flag sets. Typed both ways, so a renamed option or flag fails to compile here. */
