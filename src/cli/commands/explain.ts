@@ -1,7 +1,8 @@
 /**
- * `gcam explain`: the destinations are checked, the flags become library options, the inputs are explained in one
- * call, then the overlays or figures, the map stack (--save-cam) and the JSON summary are made in memory and written
- * all or nothing, and one line per result is printed.
+ * `gcam explain`: the destinations are checked, the flags become library options, the inputs (files, folders,
+ * patterns, lists) are read one by one and streamed through explainAll, and each input's overlays or figure are
+ * written (all or nothing) and recorded in the manifest as soon as its batch is done (output/run-writer.ts); the map
+ * stack (--save-cam) and the JSON summary are written when the run ends.
  */
 import { extname } from 'node:path';
 import { GcamError, colormapLut, createImageExplainer, type ExplainOptions } from '../../node.js';

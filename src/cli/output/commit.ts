@@ -1,5 +1,5 @@
 /**
- * A run's files, written all or nothing at its very end. Everything is rendered and encoded in memory first, so only
+ * A set of files written all or nothing: one input's images, a command's outputs. Everything is rendered and encoded in memory first, so only
  * the file system can fail here: the planned folders are created, each file is written atomically (writeFileAtomic),
  * and when one step fails, the files and folders this run made are removed again before the error is reported. A file
  * of the same name from an earlier run that was already replaced stays replaced: the rename took its old content.
