@@ -223,3 +223,43 @@ describe('a model without the ai.onnx opset', () => {
     );
   });
 });
+
+describe('onnxruntime failing on an input the model itself cannot take is bad input, not a failure of gcam', () => {
+  /**
+   * A CNN whose logits also add table[max(x)]: at zeros (the probe) the index is 0 and every run works; an input
+   * whose maximum is 5 makes the model's own Gather index out of its 2-entry table, with or without gcam's nodes.
+   */
+  const model = tinyModel({
+    inputs: [{ name: 'x', dims: ['n', 1, 4, 4] }],
+    outputs: ['logits'],
+    initializers: [
+      { name: 'w', dims: [2, 1, 3, 3], values: Array.from({ length: 18 }, (_, i) => ((i * 7) % 5) / 5 - 0.3) },
+      { name: 'fc', dims: [2, 3], values: [0.5, -0.2, 0.1, 0.3, 0.4, -0.6] },
+      { name: 'table', dims: [2], values: [0.25, -0.25] },
+      { name: 'one', dims: [1], values: [1], dataType: 7 },
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w'], outputs: ['conv'], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['conv'], outputs: ['act'] },
+      { op: 'GlobalAveragePool', inputs: ['act'], outputs: ['pool'] },
+      { op: 'Flatten', inputs: ['pool'], outputs: ['flat'] },
+      { op: 'MatMul', inputs: ['flat', 'fc'], outputs: ['mm'] },
+      { op: 'ReduceMax', inputs: ['x'], outputs: ['peak'], attrs: { keepdims: 0 } },
+      { op: 'Cast', inputs: ['peak'], outputs: ['index0'], attrs: { to: 7 } },
+      { op: 'Reshape', inputs: ['index0', 'one'], outputs: ['index'] },
+      { op: 'Gather', inputs: ['table', 'index'], outputs: ['bias'] },
+      { op: 'Add', inputs: ['mm', 'bias'], outputs: ['logits'] },
+    ],
+  });
+  const tensor = (v: number) => ({ tensor: new Float32Array(16).fill(v), dims: [1, 4, 4], name: `x=${v}` });
+
+  it('an input the model takes is explained; one it fails on is an InvalidModelError naming it and the model', async () => {
+    const ok = await explain(model, [tensor(1)], { preprocess: 'none', layers: ['act'] });
+    assert.equal(ok.length, 1);
+    await assert.rejects(explain(model, [tensor(1), tensor(5)], { preprocess: 'none', layers: ['act'] }), (e: unknown) => {
+      assert.ok(e instanceof InvalidModelError, String(e));
+      assert.match(e.message, /^The model itself fails on x=1, x=5: .*Gather/);
+      return true;
+    });
+  });
+});

@@ -6,7 +6,7 @@ import { probeTensors } from '../autodiff/probe.js';
 import { checkDeclaredShape, outputOf, scoreTensorOf } from '../autodiff/rewrite.js';
 import { checkModelStructure, decodeModel, type DecodedModel } from '../onnx/decode.js';
 import { GraphView } from '../onnx/graph.js';
-import { GcamError, InvalidInputError, InvalidModelError, InvalidOptionError } from '../errors.js';
+import { GcamError, InvalidInputError, InvalidModelError, InvalidOptionError, RuntimeError } from '../errors.js';
 import { defaultInputShape, defaultLayer, listLayers, resolveLayer, type LayerInfo } from '../layers.js';
 import { topIndices } from '../cam/scores.js';
 import { SessionCache } from '../runtime/session-cache.js';
@@ -184,7 +184,15 @@ export class ImageExplainer {
         inputShape: this.inputShape,
         ...plan.session,
       });
-      const scores = await forward.scores(stack(prepared));
+      const x = stack(prepared);
+      const scores = await forward.scores(x).catch((e: unknown) =>
+        this.blame(
+          e,
+          x,
+          plan,
+          prepared.map((p) => p.source),
+        ),
+      );
       prepared.forEach((p, i) => checkScores(scores, i, this.numClasses, p.source));
       prepared.forEach((_, i) => {
         const row = scores.subarray(i * this.numClasses, (i + 1) * this.numClasses);
@@ -204,6 +212,13 @@ export class ImageExplainer {
         plan,
         x,
         part.map((r) => r.cls),
+      ).catch((e: unknown) =>
+        this.blame(
+          e,
+          x,
+          plan,
+          part.map((r) => prepared[r.image].source),
+        ),
       );
       part.forEach((r, j) => checkScores(run.scores, j, this.numClasses, prepared[r.image].source));
       part.forEach((r, j) => {
@@ -226,6 +241,27 @@ export class ImageExplainer {
         );
     }
     return results;
+  }
+
+  /**
+   * onnxruntime failed on a batch it was given: if the user's model alone (no node of gcam's added) fails on the same
+   * inputs, the model is at fault on them (a data-dependent index out of range, say), which is bad input to report as
+   * such; otherwise the failure is in what gcam built, and stays a RuntimeError.
+   */
+  private async blame(e: unknown, x: Float32Array, plan: ExplainPlan, sources: readonly string[]): Promise<never> {
+    if (!(e instanceof RuntimeError)) throw e;
+    const plain = await this.sessions.forward({ targets: [], inputShape: this.inputShape, ...plan.session });
+    try {
+      await plain.scores(x);
+    } catch (own) {
+      if (own instanceof RuntimeError)
+        throw new InvalidModelError(
+          `The model itself fails on ${[...new Set(sources)].join(', ')}: ${own.message.replace(/^.*?failed to run the model: /, '')}`,
+          { cause: own },
+        );
+      throw own;
+    }
+    throw e;
   }
 
   async release(): Promise<void> {
