@@ -152,6 +152,13 @@ describe('destinations inside a folder the run creates; resuming refuses another
     ]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(filesIn(out), ['m.npy', 'manifest.jsonl', 's.json', 'z-3.png']);
+    const one = join(dir, 'one', 'x.png');
+    const many = await runCli(['explain', png, '--top-k', '2', '--out', one]);
+    assert.equal(many.code, 2);
+    assert.match(many.stderr, /--out .*x\.png names one file but the run makes 2 images; .*--figure/);
+    assert.ok(!existsSync(join(dir, 'one')), 'refused before anything was written');
+    assert.equal((await runCli(['explain', png, '--top-k', '2', '--figure', '--out', one])).code, 0);
+    assert.deepEqual(filesIn(join(dir, 'one')), ['x.png']);
     const resumed = await runCli(['explain', png, '--class', '3', '--out', out, '--method', 'xgradcam', '--resume']);
     assert.equal(resumed.code, 2);
     assert.match(resumed.stderr, /records a run with --method gradcam/);

@@ -27,7 +27,7 @@ import { jsonFile } from '../output/encode.js';
 import { ManifestWriter, readManifest, type Recorded } from '../output/manifest.js';
 import { MapStackWriter } from '../output/map-stack.js';
 import { uniqueStems } from '../output/names.js';
-import { planOutputs } from '../output/plan.js';
+import { planOutputs, type OutputPlan } from '../output/plan.js';
 import { RunWriter, resultFields } from '../output/run-writer.js';
 
 export async function cmdExplain(p: Parsed): Promise<number> {
@@ -81,6 +81,10 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     inputs: entries.map((e) => e.path),
     overwrite: !!v.overwrite,
     resume: !!v.resume,
+  });
+  checkOneFileOut(plan, entries.length, {
+    figure: !!v.figure,
+    maps: (v.class?.length ?? intOption(v['top-k'], 'top-k') ?? 1) * (v['combine-layers'] ? 1 : new Set(v.layer ?? ['']).size),
   });
   if (v.resume && !plan.manifest)
     throw new UsageError('--resume continues the run its manifest records: give --out a folder, or --manifest F.');
@@ -180,6 +184,16 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   if (!v.quiet && plan.json) console.log(`wrote ${plan.json}`);
   if (!v.quiet && plan.saveCam) console.log(`wrote ${plan.saveCam}`);
   return writer.skipped.length ? 2 : 0;
+}
+
+/** --out FILE.png takes one image: refused now when the run would make more, rather than after writing the first. */
+function checkOneFileOut(plan: OutputPlan, inputs: number, per: { figure: boolean; maps: number }): void {
+  if (!('file' in plan.images)) return;
+  const images = per.figure ? inputs : inputs * per.maps;
+  if (images > 1)
+    throw new UsageError(
+      `--out ${plan.images.file} names one file but the run makes ${images} images; pass a folder instead${inputs === 1 && !per.figure ? ' (or --figure: one image per input)' : ''}.`,
+    );
 }
 
 function noReadableInput(): number {
