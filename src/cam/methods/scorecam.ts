@@ -38,21 +38,25 @@ export const scorecam: CamMethod = {
     const keep = ctx.settings.scoreCamChannels;
     const chunk = ctx.settings.scoreCamBatch;
     const weights = new Float32Array(n * c);
+    // One buffer of masked inputs for every chunk, and masks upsampled a chunk at a time: the whole layer upsampled
+    // at once would be C input-sized maps (2048 × 224 × 224 floats, 411 MB, for ResNet-50's last block).
+    const batch = new Float32Array(Math.min(chunk, c) * per);
     for (let i = 0; i < n; i++) {
       const acts = layer.activation.subarray(i * c * positions, (i + 1) * c * positions);
       const channels = keptChannels(acts, c, positions, keep);
-      const masks = resizeBilinear({ data: Float32Array.from(acts), dims: [c, spatial[0], spatial[1]] }, H, W, true).data;
       const image = ctx.input.subarray(i * per, (i + 1) * per);
       const scores = new Float64Array(channels.length);
       for (let start = 0; start < channels.length; start += chunk) {
         const part = channels.slice(start, start + chunk);
-        const batch = new Float32Array(part.length * per);
-        part.forEach((k, j) => {
-          const mask = normalisedMask(masks.subarray(k * pixels, (k + 1) * pixels));
+        const picked = new Float32Array(part.length * positions);
+        part.forEach((k, j) => picked.set(acts.subarray(k * positions, (k + 1) * positions), j * positions));
+        const masks = resizeBilinear({ data: picked, dims: [part.length, spatial[0], spatial[1]] }, H, W, true).data;
+        for (let j = 0; j < part.length; j++) {
+          const mask = normaliseMask(masks.subarray(j * pixels, (j + 1) * pixels));
           for (let ch = 0; ch < cin; ch++)
             for (let p = 0; p < pixels; p++) batch[j * per + ch * pixels + p] = image[ch * pixels + p] * mask[p];
-        });
-        const out = await ctx.forward(batch);
+        }
+        const out = await ctx.forward(batch.subarray(0, part.length * per));
         const k = out.length / part.length;
         part.forEach((_, j) => (scores[start + j] = out[j * k + ctx.classes[i]]));
       }
@@ -78,7 +82,8 @@ function keptChannels(acts: Float32Array, c: number, positions: number, keep?: n
     .sort((a, b) => a - b);
 }
 
-function normalisedMask(m: Float32Array): Float32Array {
+/** Min-max normalises a mask in place (it is a fresh upsample, used once). */
+function normaliseMask(m: Float32Array): Float32Array {
   let min = Infinity;
   let max = -Infinity;
   for (const v of m) {
@@ -86,5 +91,6 @@ function normalisedMask(m: Float32Array): Float32Array {
     if (v > max) max = v;
   }
   const range = max - min + MASK_EPS;
-  return m.map((v) => (v - min) / range);
+  for (let p = 0; p < m.length; p++) m[p] = (m[p] - min) / range;
+  return m;
 }
