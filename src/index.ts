@@ -56,3 +56,7 @@ export {
   type ModelInput,
 } from './api/image-explainer.js';
 export type { ExplainOptions, ExplainResult, ImageSource, Platform, Prediction, TargetSpec } from './api/options.js';
+export { evaluate, type Annotation, type EvaluateOptions, type Evaluation, type EvaluationRow } from './metrics/evaluate.js';
+export { METRICS, METRIC_NAMES, metricsFor } from './metrics/index.js';
+export type { Metric, MetricSettings, MetricValue, Region, Curve } from './metrics/metric.js';
+export type { SummaryEntry, Recommendation } from './metrics/summary.js';

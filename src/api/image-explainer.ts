@@ -3,7 +3,7 @@
  * image's own resolution. The platform (node.ts, web.ts) supplies the inference engine and image decoding.
  */
 import { probeTensors } from '../autodiff/probe.js';
-import { checkDeclaredShape, outputOf, scoreTensorOf } from '../autodiff/rewrite.js';
+import { checkDeclaredShape, outputOf, scoreTensorOf, type OutputActivation } from '../autodiff/rewrite.js';
 import { checkModelStructure, decodeModel, type DecodedModel } from '../onnx/decode.js';
 import { GraphView } from '../onnx/graph.js';
 import { InvalidInputError, InvalidModelError, InvalidOptionError } from '../errors.js';
@@ -68,22 +68,8 @@ export class ImageExplainer {
   }
 
   async explain(images: readonly ImageSource[], options: ExplainOptions = {}): Promise<ExplainResult[]> {
-    if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image given: pass a list of images.');
-    checkOptions(options);
-    const declared = this.view.inputs[0].dims?.[0];
+    const plan = this.planFor(images, options);
     const inputName = this.view.inputs[0].name;
-    const plan = resolvePlan(
-      {
-        numClasses: this.numClasses,
-        inputShape: this.inputShape,
-        fixedBatch: typeof declared === 'number' ? declared : undefined,
-        inputName,
-        cores: this.platform.cores,
-        resolveLayers: (names) => this.resolveLayers(names),
-      },
-      images.length,
-      options,
-    );
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
       throw new InvalidOptionError('onProgress', 'must be a function (done, total) => void.');
     const rc: RunnerContext = { sessions: this.sessions, inputShape: this.inputShape, inputName, numClasses: this.numClasses };
@@ -149,6 +135,45 @@ export class ImageExplainer {
       options.onProgress?.(Math.min(start + plan.batchSize, images.length), images.length);
     }
     return results;
+  }
+
+  /** The model inputs explain() would run for these images with these options (preprocessed), in order. */
+  async prepareInputs(images: readonly ImageSource[], options: ExplainOptions = {}): Promise<Prepared[]> {
+    const plan = this.planFor(images, options);
+    const prepared: Prepared[] = [];
+    for (const [i, img] of images.entries())
+      prepared.push(await prepareSource(img, i, this.inputShape, plan.preprocess, this.platform));
+    return prepared;
+  }
+
+  /**
+   * The forward model's score tensor for stacked model inputs [n, C, H, W] (logits under a final Softmax/Sigmoid),
+   * and what the model applies to it: the perturbation metrics run their copies through this.
+   */
+  async forwardScores(options: { threads?: number } = {}): Promise<{
+    run(inputs: Float32Array): Promise<Float32Array>;
+    activation: OutputActivation;
+  }> {
+    const forward = await this.sessions.forward({ targets: [], inputShape: this.inputShape, threads: options.threads });
+    return { run: (x) => forward.scores(x), activation: forward.model.outputActivation };
+  }
+
+  private planFor(images: readonly ImageSource[], options: ExplainOptions): ExplainPlan {
+    if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image given: pass a list of images.');
+    checkOptions(options);
+    const declared = this.view.inputs[0].dims?.[0];
+    return resolvePlan(
+      {
+        numClasses: this.numClasses,
+        inputShape: this.inputShape,
+        fixedBatch: typeof declared === 'number' ? declared : undefined,
+        inputName: this.view.inputs[0].name,
+        cores: this.platform.cores,
+        resolveLayers: (names) => this.resolveLayers(names),
+      },
+      images.length,
+      options,
+    );
   }
 
   async release(): Promise<void> {
