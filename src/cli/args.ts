@@ -20,6 +20,12 @@ Usage:
                [--resize stretch|crop|letterbox] [--channel-order RGB|BGR] [--range 1|255] [--mean a,b,c] [--std a,b,c]
                [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
                [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--quiet]
+  gcam evaluate <images or .npy...> [--model m.onnx] [--method a,b,c] [--layer L]... [--class C]... | [--top-k K]
+               [--metrics drop,increase,avg-drop,road,road-morf,road-lerf,deletion,insertion,pointing,...]
+               [--boxes F.json|F.csv] [--score prob|logit] [--steps N] [--morf-percentile P] [--lerf-percentile P]
+               [--road-noise S] [--seed S] [--tolerance PX] [--preprocess ...] [--size S] [--labels F]
+               [--batch-size B] [--threads T] [--json F] [--csv F] [--out DIR] [--quiet]
+               (faithfulness of each method's maps; see docs/evaluate.md)
   gcam layers <model.onnx> [--size S]
   gcam methods
   gcam info <model.onnx>
@@ -63,6 +69,15 @@ const OPTIONS = {
   json: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   port: { type: 'string' },
+  metrics: { type: 'string' },
+  boxes: { type: 'string' },
+  csv: { type: 'string' },
+  score: { type: 'string' },
+  steps: { type: 'string' },
+  'morf-percentile': { type: 'string' },
+  'lerf-percentile': { type: 'string' },
+  'road-noise': { type: 'string' },
+  tolerance: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -3,6 +3,7 @@
 import { USAGE, UsageError, parse } from './args.js';
 import { reportError } from './errors.js';
 import { cmdDemo } from './commands/demo.js';
+import { cmdEvaluate } from './commands/evaluate.js';
 import { cmdExplain } from './commands/explain.js';
 import { cmdInfo } from './commands/info.js';
 import { cmdLayers } from './commands/layers.js';
@@ -19,6 +20,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (p.command) {
       case 'explain':
         return await cmdExplain(p);
+      case 'evaluate':
+        return await cmdEvaluate(p);
       case 'layers':
         return await cmdLayers(p);
       case 'demo':
