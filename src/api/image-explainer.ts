@@ -158,6 +158,12 @@ export class ImageExplainer {
     return { run: (x) => forward.scores(x), activation: forward.model.outputActivation };
   }
 
+  /** An explainer of other model bytes (e.g. with weights randomised) at this one's input size, on the same platform. */
+  withModel(bytes: Uint8Array): Promise<ImageExplainer> {
+    const [, , h, w] = this.inputShape;
+    return ImageExplainer.create(this.platform, decodeModel(bytes, 'The changed model'), { size: [h, w] });
+  }
+
   private planFor(images: readonly ImageSource[], options: ExplainOptions): ExplainPlan {
     if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image given: pass a list of images.');
     checkOptions(options);

@@ -21,9 +21,9 @@ Usage:
                [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
                [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--quiet]
   gcam evaluate <images or .npy...> [--model m.onnx] [--method a,b,c] [--layer L]... [--class C]... | [--top-k K]
-               [--metrics drop,increase,avg-drop,road,road-morf,road-lerf,deletion,insertion,pointing,...]
+               [--metrics drop,increase,avg-drop,road,road-morf,road-lerf,deletion,insertion,pointing,sanity,...]
                [--boxes F.json|F.csv] [--score prob|logit] [--steps N] [--morf-percentile P] [--lerf-percentile P]
-               [--road-noise S] [--seed S] [--tolerance PX] [--preprocess ...] [--size S] [--labels F]
+               [--road-noise S] [--seed S] [--tolerance PX] [--sanity-steps K] [--preprocess ...] [--size S] [--labels F]
                [--batch-size B] [--threads T] [--json F] [--csv F] [--out DIR] [--quiet]
                (faithfulness of each method's maps; see docs/evaluate.md)
   gcam layers <model.onnx> [--size S]
@@ -78,6 +78,7 @@ const OPTIONS = {
   'lerf-percentile': { type: 'string' },
   'road-noise': { type: 'string' },
   tolerance: { type: 'string' },
+  'sanity-steps': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

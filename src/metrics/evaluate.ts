@@ -9,6 +9,9 @@ import type { ExplainOptions, ExplainResult, ImageSource } from '../api/options.
 import type { MethodName } from '../cam/method.js';
 import { InvalidInputError, InvalidOptionError } from '../errors.js';
 import { METRIC_NAMES, metricsFor } from './index.js';
+import { cascadeSteps, randomisedBytes, type CascadeStep } from './randomise.js';
+import { sanity } from './sanity.js';
+import { spearman } from './spearman.js';
 import {
   DEFAULT_SETTINGS,
   type Curve,
@@ -36,6 +39,8 @@ export interface EvaluateOptions extends Omit<ExplainOptions, 'method' | 'onProg
   metrics?: readonly string[];
   /** Per image, its annotated objects (pointing games). Without explicit classes, each image's annotated classes are explained. */
   annotations?: readonly (readonly Annotation[])[];
+  /** Sanity check: how many layers the cascade randomises, from the output back (default: every parameterised layer). */
+  sanitySteps?: number;
   /** Perturbed copies per forward run (default 16). */
   perturbationBatch?: number;
   /** Called as rows are scored: the method, rows done, rows in all for that method. */
@@ -59,6 +64,8 @@ export interface Evaluation {
   settings: MetricSettings;
   metrics: string[];
   methods: string[];
+  /** The layers the sanity check randomised, in cascade order (empty without it). */
+  sanityLayers: string[];
   rows: EvaluationRow[];
   summary: SummaryEntry[];
   recommendations: Recommendation[];
@@ -90,9 +97,15 @@ export async function evaluate(
     batchSize: positive('perturbationBatch', options.perturbationBatch) ?? 16,
   };
   const [, channels, height, width] = explainer.inputShape;
+  const cascade = metrics.some((m) => m.kind === 'sanity') ? sanityCascade(explainer, options.sanitySteps) : [];
   const rows: EvaluationRow[] = [];
   for (const method of methods) {
     const results = await explainer.explain(images, { ...explainOptions, method });
+    const correlations = cascade.length
+      ? await cascadeCorrelations(explainer, cascade, images, results, { ...explainOptions, method }, settings.seed, (k) =>
+          options.onProgress?.(`${method} sanity`, k, cascade.length),
+        )
+      : [];
     for (const [done, r] of results.entries()) {
       const row: MetricRow = {
         input: prepared[r.image].tensor,
@@ -116,6 +129,7 @@ export async function evaluate(
       const values = perturbation.length ? await perturbationValues(row, perturbation, settings, scorer) : [];
       perturbation.forEach((m, i) => record(out, m, values[i]));
       for (const m of localisation) record(out, m, m.value(localisationRow(r, annotations![r.image]), settings));
+      if (cascade.length) record(out, sanity, sanityValue(correlations[done]));
       rows.push(out);
       options.onProgress?.(method, done + 1, results.length);
     }
@@ -126,10 +140,60 @@ export async function evaluate(
     settings,
     metrics: metrics.map((m) => m.name),
     methods,
+    sanityLayers: cascade.map((s) => s.layer),
     rows,
     summary,
     recommendations: recommend(summary, metrics),
   };
+}
+
+function sanityCascade(explainer: ImageExplainer, steps: number | undefined): CascadeStep[] {
+  const all = cascadeSteps(explainer.view);
+  if (all.length === 0)
+    throw new InvalidInputError('The sanity check found no Conv, Gemm or MatMul layer with weights to randomise.');
+  return all.slice(0, positive('sanitySteps', steps) ?? all.length);
+}
+
+/**
+ * Per result, Spearman's ρ between its map and the map of the same (image, class, layer) once the first k layers of
+ * the cascade are randomised, k = 1…K.
+ */
+async function cascadeCorrelations(
+  explainer: ImageExplainer,
+  cascade: readonly CascadeStep[],
+  images: readonly ImageSource[],
+  results: readonly ExplainResult[],
+  options: ExplainOptions,
+  seed: number,
+  progress: (k: number) => void,
+): Promise<number[][]> {
+  const key = (r: ExplainResult) => JSON.stringify([r.image, r.classIndex, r.layer]);
+  const classesPerImage = images.map((_, i) => [...new Set(results.filter((r) => r.image === i).map((r) => r.classIndex))]);
+  const out = results.map(() => [] as number[]);
+  for (let k = 1; k <= cascade.length; k++) {
+    const bytes = randomisedBytes(explainer.decoded, explainer.view, cascade.slice(0, k), seed);
+    const randomised = await explainer.withModel(bytes);
+    try {
+      const again = new Map(
+        (await randomised.explain(images, { ...options, classes: undefined, topK: undefined, classesPerImage })).map((r) => [
+          key(r),
+          r,
+        ]),
+      );
+      results.forEach((r, i) => out[i].push(spearman(r.inputMap, again.get(key(r))!.inputMap)));
+    } finally {
+      await randomised.release();
+    }
+    progress(k);
+  }
+  return out;
+}
+
+function sanityValue(rhos: readonly number[]): { value: number; curves: Record<string, Curve>; note?: string } {
+  const finite = rhos.filter(Number.isFinite);
+  const curves = { sanity: { x: rhos.map((_, k) => k + 1), y: [...rhos] } };
+  const note = finite.length < rhos.length ? 'a constant map at some cascade step has no rank correlation (NaN)' : undefined;
+  return { value: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN, curves, note };
 }
 
 function record(out: EvaluationRow, m: Metric, v: { value: number; curves?: Record<string, Curve>; note?: string }): void {
@@ -189,8 +253,8 @@ function checkAnnotations(
 /** The options explain() takes: without evaluate()'s own (its onProgress has another signature). */
 function explainOnly(options: EvaluateOptions): ExplainOptions {
   const copy: Record<string, unknown> = { ...options };
-  for (const key of ['methods', 'metrics', 'annotations', 'perturbationBatch', 'onProgress', ...Object.keys(DEFAULT_SETTINGS)])
-    delete copy[key];
+  const own = ['methods', 'metrics', 'annotations', 'sanitySteps', 'perturbationBatch', 'onProgress'];
+  for (const key of [...own, ...Object.keys(DEFAULT_SETTINGS)]) delete copy[key];
   return copy as ExplainOptions;
 }
 

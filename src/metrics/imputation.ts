@@ -46,11 +46,12 @@ export function noisyLinearImpute(
   const allRemoved = removed.every((r) => r === 1);
   if (allRemoved) out.fill(0);
   else if (removed.some((r) => r === 1)) {
-    const levels = hierarchy(fineLevel(removed, height, width));
+    const { level, pixels, rhs } = fineLevel(removed, height, width);
+    const levels = hierarchy(level);
     for (let c = 0; c < channels; c++) {
       const plane = out.subarray(c * hw, (c + 1) * hw);
-      const x = solve(levels, rightHandSide(plane, removed, height, width));
-      for (let p = 0; p < hw; p++) if (removed[p]) plane[p] = x[p];
+      const x = solve(levels, rhs(plane));
+      pixels.forEach((p, i) => (plane[p] = x[i]));
     }
   }
   if (noise > 0) {
@@ -60,38 +61,56 @@ export function noisyLinearImpute(
   return { image: out, allRemoved };
 }
 
-/** The system's matrix as a 9-point stencil per removed pixel. */
-function fineLevel(removed: Uint8Array, height: number, width: number): Level {
-  const diagonal = new Float64Array(height * width);
-  const offDiagonal = new Float64Array(height * width * 8);
-  forNeighbours(removed, height, width, (p, d, q) => {
-    diagonal[p] += WEIGHTS[d];
-    if (removed[q]) offDiagonal[p * 8 + d] = -WEIGHTS[d];
-  });
-  return { height, width, diagonal, offDiagonal };
-}
-
-/** Σ over kept neighbours of w·v, per removed pixel (0 elsewhere). */
-function rightHandSide(plane: Float64Array, removed: Uint8Array, height: number, width: number): Float64Array {
-  const b = new Float64Array(height * width);
-  forNeighbours(removed, height, width, (p, d, q) => {
-    if (!removed[q]) b[p] += WEIGHTS[d] * plane[q];
-  });
-  return b;
-}
-
-/** Calls f(p, d, q) for every removed pixel p and each of its in-image neighbours q (direction d). */
-function forNeighbours(removed: Uint8Array, height: number, width: number, f: (p: number, d: number, q: number) => void): void {
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const p = y * width + x;
-      if (!removed[p]) continue;
-      for (let d = 0; d < 8; d++) {
-        const yy = y + DIRECTIONS[d][0];
-        const xx = x + DIRECTIONS[d][1];
-        if (yy >= 0 && yy < height && xx >= 0 && xx < width) f(p, d, yy * width + xx);
+/**
+ * The system over the removed pixels (numbered in row-major order): its matrix, the pixel of each unknown, and the
+ * right-hand side of a channel, Σ over kept neighbours of w·v.
+ */
+function fineLevel(removed: Uint8Array, height: number, width: number) {
+  const pixels: number[] = [];
+  const index = new Int32Array(height * width).fill(-1);
+  for (let p = 0; p < removed.length; p++) if (removed[p]) index[p] = pixels.push(p) - 1;
+  const diagonal = new Float64Array(pixels.length);
+  const start = new Int32Array(pixels.length + 1);
+  const col: number[] = [];
+  const val: number[] = [];
+  const knownStart = new Int32Array(pixels.length + 1);
+  const knownPixel: number[] = [];
+  const knownWeight: number[] = [];
+  pixels.forEach((p, i) => {
+    const y = Math.floor(p / width);
+    const x = p % width;
+    DIRECTIONS.forEach(([dy, dx], d) => {
+      const yy = y + dy;
+      const xx = x + dx;
+      if (yy < 0 || yy >= height || xx < 0 || xx >= width) return;
+      const q = yy * width + xx;
+      diagonal[i] += WEIGHTS[d];
+      if (removed[q]) {
+        col.push(index[q]);
+        val.push(-WEIGHTS[d]);
+      } else {
+        knownPixel.push(q);
+        knownWeight.push(WEIGHTS[d]);
       }
-    }
+    });
+    start[i + 1] = col.length;
+    knownStart[i + 1] = knownPixel.length;
+  });
+  const level: Level = {
+    y: Int32Array.from(pixels, (p) => Math.floor(p / width)),
+    x: Int32Array.from(pixels, (p) => p % width),
+    diagonal,
+    start,
+    col: Int32Array.from(col),
+    val: Float64Array.from(val),
+  };
+  const rhs = (plane: Float64Array) =>
+    Float64Array.from(pixels, (_, i) => {
+      let s = 0;
+      for (let e = knownStart[i]; e < knownStart[i + 1]; e++) s += knownWeight[e] * plane[knownPixel[e]];
+      return s;
+    });
+  return { level, pixels, rhs };
 }
 
 /** A standard normal draw (Box–Muller). */

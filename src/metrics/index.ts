@@ -14,6 +14,7 @@ import { roadLerf } from './road-lerf.js';
 import { roadLerfAvg } from './road-lerf-avg.js';
 import { roadMorf } from './road-morf.js';
 import { roadMorfAvg } from './road-morf-avg.js';
+import { sanity } from './sanity.js';
 
 export const METRICS: readonly Metric[] = [
   drop,
@@ -28,6 +29,7 @@ export const METRICS: readonly Metric[] = [
   insertion,
   pointing,
   energyPointing,
+  sanity,
 ];
 
 export const METRIC_NAMES = METRICS.map((m) => m.name);

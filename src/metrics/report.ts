@@ -55,6 +55,12 @@ export function curveCharts(ev: Evaluation): { name: string; chart: Chart }[] {
     { metric: 'insertion', curve: 'insertion', title: 'Insertion', x: 'fraction of pixels inserted' },
     { metric: 'road', curve: 'morf', title: 'ROAD most relevant first', x: 'percentile' },
     { metric: 'road', curve: 'lerf', title: 'ROAD least relevant first', x: 'percentile' },
+    {
+      metric: 'sanity',
+      curve: 'sanity',
+      title: 'Sanity check: cascading randomisation',
+      x: 'layers randomised (from the output)',
+    },
   ];
   const yLabel = ev.settings.score === 'prob' ? 'class probability' : 'class logit';
   for (const k of kinds) {
@@ -69,10 +75,15 @@ export function curveCharts(ev: Evaluation): { name: string; chart: Chart }[] {
     if (series.length)
       charts.push({
         name: `${k.metric === 'road' ? `road-${k.curve}` : k.metric}.png`,
-        chart: { title: k.title, xLabel: k.x, yLabel: k.metric === 'road' ? `change of the ${yLabel}` : yLabel, series },
+        chart: { title: k.title, xLabel: k.x, yLabel: yLabelOf(k.metric, yLabel), series },
       });
   }
   return charts;
+}
+
+function yLabelOf(metric: string, score: string): string {
+  if (metric === 'road') return `change of the ${score}`;
+  return metric === 'sanity' ? 'Spearman ρ with the original map' : score;
 }
 
 function methodLayers(ev: Evaluation): { method: string; layer: string }[] {

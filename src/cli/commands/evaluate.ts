@@ -37,6 +37,7 @@ const FLAGS: Record<string, string> = {
   roadNoise: '--road-noise',
   seed: '--seed',
   pointingTolerance: '--tolerance',
+  sanitySteps: '--sanity-steps',
   annotations: '--boxes',
 };
 
@@ -61,6 +62,7 @@ export async function cmdEvaluate(p: Parsed): Promise<number> {
     roadNoise: numberOption(v['road-noise'], 'road-noise'),
     seed: intOption(v.seed, 'seed'),
     pointingTolerance: numberOption(v.tolerance, 'tolerance'),
+    sanitySteps: intOption(v['sanity-steps'], 'sanity-steps'),
     preprocess: builtin && !v.preprocess ? builtin.preprocess : (v.preprocess as EvaluateOptions['preprocess']),
     preprocessOverrides: preprocessOverrides(v),
     batchSize: intOption(v['batch-size'], 'batch-size'),
