@@ -12,7 +12,9 @@ import { roadRemoved } from '../src/metrics/road-removal.js';
 import { stepCounts, trapezoidAuc } from '../src/metrics/causal.js';
 import { pointing } from '../src/metrics/pointing.js';
 import { energyPointing } from '../src/metrics/energy-pointing.js';
-import { DEFAULT_SETTINGS } from '../src/metrics/metric.js';
+import { DEFAULT_SETTINGS, type MetricRow } from '../src/metrics/metric.js';
+import { roadMorf } from '../src/metrics/road-morf.js';
+import { perturbationValues, type Scorer } from '../src/metrics/scoring.js';
 
 const IMPUTATION = JSON.parse(readFileSync(new URL('fixtures/metrics/imputation.json', import.meta.url), 'utf8')) as {
   height: number;
@@ -122,5 +124,42 @@ describe('pointing games', () => {
     const blank = energyPointing.value({ map: new Float32Array(100), width: w, height: 10, regions: [{ box: [0, 0, 9, 9] }] }, s);
     assert.equal(blank.value, 0);
     assert.ok(blank.note);
+  });
+});
+
+describe('ROAD noise', () => {
+  // A model whose score is the mean of its input: the effect of the noise is its mean over the removed pixels.
+  const h = 16;
+  const w = 16;
+  const row: MetricRow = {
+    input: Float32Array.from({ length: 3 * h * w }, (_, i) => Math.sin(i)),
+    channels: 3,
+    height: h,
+    width: w,
+    map: Float32Array.from({ length: h * w }, (_, p) => (p % w) / w),
+    classIndex: 0,
+    image: 0,
+  };
+  const scorer: Scorer = {
+    run: async (x) =>
+      Float32Array.from(
+        { length: x.length / row.input.length },
+        (_, i) => row.input.reduce((a, _v, j) => a + x[i * row.input.length + j], 0) / row.input.length,
+      ),
+    numClasses: 1,
+    activation: 'none',
+    batchSize: 4,
+  };
+  const value = async (roadNoise: number, seed: number, morfPercentile = 80) =>
+    (
+      await perturbationValues(row, [roadMorf], { ...DEFAULT_SETTINGS, score: 'logit', roadNoise, seed, morfPercentile }, scorer)
+    )[0].value;
+  it('is seeded, reproducible and small; any percentile in (0, 100) works', async () => {
+    const clean = await value(0, 0);
+    assert.equal(await value(0.01, 1), await value(0.01, 1));
+    assert.notEqual(await value(0.01, 1), await value(0.01, 2));
+    assert.notEqual(await value(0.01, 1), clean);
+    assert.ok(Math.abs((await value(0.01, 1)) - clean) < 0.01);
+    assert.ok(Number.isFinite(await value(0.01, 1, 12.5)));
   });
 });

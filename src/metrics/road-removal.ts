@@ -8,6 +8,7 @@
 import { noisyLinearImpute } from './imputation.js';
 import type { MetricRow, MetricSettings, PerturbationRequest } from './metric.js';
 import { percentile } from './ranking.js';
+import { mix32 } from '../scenes/prng.js';
 
 export type RoadOrder = 'morf' | 'lerf';
 
@@ -28,8 +29,12 @@ export function roadRequest(row: MetricRow, order: RoadOrder, p: number, setting
     key: roadKey(order, p),
     make: () => {
       const removed = roadRemoved(row.map, order, p);
-      // One noise stream per (seed, image, order, percentile): the same copy whatever else is evaluated.
-      const seed = settings.seed * 1_000_003 + row.image * 1009 + (order === 'morf' ? 0 : 500) + p;
+      // One noise stream per (seed, image, order, percentile): the same copy whatever else is evaluated, and the same
+      // noise for every method's map of an image at one percentile.
+      const seed = [row.image, order === 'morf' ? 1 : 2, Math.round(p * 1000)].reduce(
+        (h, v) => mix32(h ^ mix32(v)),
+        mix32(settings.seed >>> 0),
+      );
       const { image } = noisyLinearImpute(row.input, removed, row.height, row.width, settings.roadNoise, seed);
       return Float32Array.from(image);
     },
