@@ -2,7 +2,7 @@
  * The perturbation metrics (src/metrics) against float64 references computed from the papers' formulas by
  * tools/gen_metrics_reference.py (torch, numpy, scipy): the three fixture CNNs of test/fixtures/e2e with their Grad-CAM
  * maps, and SqueezeNet 1.1 on two photos with integer-built maps (many ties). Probabilities within 1e-5 (ROAD without
- * noise), curves point by point too; Average Drop % is 100·drop / score, so its tolerance is 100·1e-5 / score. Logits
+ * noise), curves point by point too, and the number of pixels ROAD removes at each percentile exactly; Average Drop % is 100·drop / score, so its tolerance is 100·1e-5 / score. Logits
  * (up to ±40 here) within 1e-5 relative to their size: onnxruntime runs in float32, whose resolution at 35 is 4e-6.
  */
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import { loadModel, nodeRuntime } from '../src/node.js';
 import { GraphView } from '../src/onnx/graph.js';
 import { METRICS } from '../src/metrics/index.js';
 import { DEFAULT_SETTINGS, type MetricRow, type MetricSettings, type PerturbationMetric } from '../src/metrics/metric.js';
+import { roadRemoved } from '../src/metrics/road-removal.js';
 import { scoreRequests, valuesFromScores, type Scorer } from '../src/metrics/scoring.js';
 import { SHARED, needsShared, SQUEEZENET } from './helpers/shared.js';
 
@@ -40,7 +41,7 @@ interface RefRow {
   source?: string;
   cones?: [number, number, number][];
   class: number;
-  values: { prob: RefValues; logit: RefValues };
+  values: { prob: RefValues; logit: RefValues; removed: { morf: number[]; lerf: number[] } };
 }
 interface RefModel {
   model: string;
@@ -138,6 +139,13 @@ async function checkModel(m: RefModel, path: string): Promise<void> {
   const worst: Record<string, number> = {};
   try {
     for (const [i, row] of rows.entries()) {
+      // Which pixels ROAD removes is decided by float32 ties with the threshold: the counts must match exactly.
+      for (const order of ['morf', 'lerf'] as const)
+        assert.deepEqual(
+          DEFAULT_SETTINGS.roadPercentiles.map((p) => roadRemoved(row.map, order, p).reduce((a, b) => a + b, 0)),
+          m.rows[i].values.removed[order],
+          `${m.model} row ${i} pixels removed by ${order}`,
+        );
       // The copies do not depend on the score: scored once, read both ways.
       const base: MetricSettings = { ...DEFAULT_SETTINGS, roadNoise: 0 };
       const scored = await scoreRequests(

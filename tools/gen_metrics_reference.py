@@ -14,7 +14,8 @@ Models and maps:
   test/fixtures/preprocess/{kitten_224,chelsea}.caffe.webp as Caffe-style tensors (BGR, 0–255), explaining each
   image's top class, with maps made by integer arithmetic (two cones, 256 levels, many ties), which the test rebuilds.
 
-Per row and per score ('prob': softmax of the logits; 'logit'), with the metrics' defaults and ROAD noise 0:
+Per row: the number of pixels ROAD removes at each percentile, MoRF and LeRF (an exact check of the tie conventions);
+and per score ('prob': softmax of the logits; 'logit'), with the metrics' defaults and ROAD noise 0:
 - drop, increase, avg-drop from Δ = s(x·map) − s(x);
 - ROAD: the removed pixels at each percentile follow pytorch-grad-cam's conventions (np.percentile of the float32 map,
   or of 1 − map in float32 for LeRF; a pixel is kept when its value is below the threshold as a float32 comparison);
@@ -138,9 +139,10 @@ def row_metrics(score_fn, x32, cam32, target):
     for kind in ('deletion', 'insertion'):
         for k, y in enumerate(causal_inputs(x, cam32, kind)):
             inputs[f'{kind}:{k}'] = y
+    removed = {order: [int(removed_at(cam32, order, p).sum()) for p in PERCENTILES] for order in ('morf', 'lerf')}
     keys = list(inputs)
     logits = score_fn(np.stack([inputs[k] for k in keys]))
-    out = {}
+    out = {'removed': removed}
     for mode in ('prob', 'logit'):
         s = F.softmax(logits, dim=1)[:, target] if mode == 'prob' else logits[:, target]
         s = dict(zip(keys, s.tolist()))
