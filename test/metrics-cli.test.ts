@@ -55,8 +55,8 @@ describe('gcam evaluate', () => {
       join(out, 'figures'),
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^method\s+layer\s+drop\s+deletion\s+insertion\s+pointing/m);
-    assert.match(r.stdout, /^gradcam\s+\S+\s+[\d.]+ ± [\d.]+/m);
+    assert.match(r.stdout, /^method\s+layer\s+images\s+drop\s+deletion\s+insertion\s+pointing/m);
+    assert.match(r.stdout, /^gradcam\s+\S+\s+4\s+[\d.]+ ± [\d.]+/m);
     assert.match(r.stdout, /^best by deletion \(lower is better\): (gradcam|eigencam) \(/m);
     const ev = JSON.parse(readFileSync(join(out, 'ev.json'), 'utf8')) as Evaluation;
     assert.equal(ev.rows.length, 2 * 2 * 2);

@@ -2,26 +2,29 @@
 import type { Evaluation } from './evaluate.js';
 import type { Chart, Series } from './plot.js';
 
-/** One line per method × layer, a column per metric: mean ± spread (sample SD) over the images. */
+/** One line per method × layer: the explained images (image, class pairs), then per metric mean ± spread (sample SD). */
 export function summaryTable(ev: Evaluation): string {
-  const groups = methodLayers(ev);
-  const header = ['method', 'layer', ...ev.metrics];
-  const body = groups.map(({ method, layer }) => [
+  const header = ['method', 'layer', 'images', ...ev.metrics];
+  const body = methodLayers(ev).map(({ method, layer }) => [
     method,
     layer,
+    String(ev.rows.filter((r) => r.method === method && r.layer === layer).length),
     ...ev.metrics.map((metric) => {
       const s = ev.summary.find((e) => e.method === method && e.layer === layer && e.metric === metric);
-      return s ? `${fmt(s.mean)} ± ${fmt(s.std)}` : '–';
+      return s && s.count > 0 ? `${fmt(s.mean)} ± ${fmt(s.std)}` : '–';
     }),
   ]);
-  const n = Math.max(...ev.summary.map((s) => s.count));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => c.padEnd(widths[i]))
       .join('  ')
       .trimEnd();
-  return [line(header), ...body.map(line), `(mean ± SD over ${n} explained image${n === 1 ? '' : 's'} per row)`].join('\n');
+  return [
+    line(header),
+    ...body.map(line),
+    '(mean ± SD over the explained images; NaN values, e.g. of constant maps, left out)',
+  ].join('\n');
 }
 
 /** "best by <metric> (higher|lower is better): <method> at <layer> (<mean>)", one per metric. */
