@@ -127,6 +127,13 @@ describe('evaluate() refuses bad input with typed errors', () => {
       InvalidInputError,
     );
   });
+  it('a class without an annotated object in the image scores NaN, with a note, and is left out of the mean', async () => {
+    const absent = [0, 1, 2, 3, 4, 5].find((c) => !scenes[0].objects.some((o) => o.classIndex === c))!;
+    const ev1 = await run({ metrics: ['pointing'], annotations: annotations.slice(0, 1), classes: [absent] });
+    assert.ok(Number.isNaN(ev1.rows[0].values.pointing));
+    assert.match(ev1.rows[0].notes.join(' '), /no annotated object of class/);
+    assert.equal(ev1.summary[0].count, 0);
+  });
   it('an unknown score', async () => {
     await assert.rejects(run({ metrics: ['drop'], score: 'softmax' as 'prob' }), InvalidOptionError);
   });

@@ -128,7 +128,12 @@ export async function evaluate(
       };
       const values = perturbation.length ? await perturbationValues(row, perturbation, settings, scorer) : [];
       perturbation.forEach((m, i) => record(out, m, values[i]));
-      for (const m of localisation) record(out, m, m.value(localisationRow(r, annotations![r.image]), settings));
+      for (const m of localisation) {
+        const lr = localisationRow(r, annotations![r.image]);
+        // A class explained (by --class or top-k) with no annotated object in the image has nothing to point at.
+        const none = { value: NaN, note: `no annotated object of class ${r.classIndex} in this image` };
+        record(out, m, lr.regions.length ? m.value(lr, settings) : none);
+      }
       if (cascade.length) record(out, sanity, sanityValue(correlations[done]));
       rows.push(out);
       options.onProgress?.(method, done + 1, results.length);
