@@ -69,3 +69,7 @@ export { exportExplainModel, EXPORT_NAMES, type ExportOptions, type ExportedMode
 export { EXPORT_METHODS, type ExportMethod } from './export/method-graphs.js';
 export type { ExportedTensor } from './export/signature.js';
 export { tritonConfig, tritonModelName } from './export/triton.js';
+export { evaluate, type Annotation, type EvaluateOptions, type Evaluation, type EvaluationRow } from './metrics/evaluate.js';
+export { METRICS, METRIC_NAMES, metricsFor } from './metrics/index.js';
+export type { Metric, MetricSettings, MetricValue, Region, Curve } from './metrics/metric.js';
+export type { SummaryEntry, Recommendation } from './metrics/summary.js';

@@ -3,7 +3,7 @@
  * image's own resolution. The platform (node.ts, web.ts) supplies the inference engine and image decoding.
  */
 import { probeTensors } from '../autodiff/probe.js';
-import { checkDeclaredShape, outputOf, scoreTensorOf } from '../autodiff/rewrite.js';
+import { checkDeclaredShape, outputOf, scoreTensorOf, type OutputActivation } from '../autodiff/rewrite.js';
 import { checkModelStructure, decodeModel, type DecodedModel } from '../onnx/decode.js';
 import { GraphView } from '../onnx/graph.js';
 import { GcamError, InvalidInputError, InvalidModelError, InvalidOptionError, RuntimeError } from '../errors.js';
@@ -11,7 +11,6 @@ import { defaultInputShape, defaultLayer, listLayers, resolveLayer, type LayerIn
 import { topIndices } from '../cam/scores.js';
 import { SessionCache } from '../runtime/session-cache.js';
 import { averageLayerMaps, type LayerMaps } from './layer-maps.js';
-import type { OutputActivation } from '../autodiff/rewrite.js';
 import type { ExplainAllOptions, ExplainOptions, ExplainResult, ExplainedInput, ImageSource, Platform } from './options.js';
 import { resolvePlan, type ExplainPlan, type LayerRef } from './plan.js';
 import { nameOf, prepareSource, type Prepared } from './prepare.js';
@@ -262,6 +261,34 @@ export class ImageExplainer {
       throw own;
     }
     throw e;
+  }
+
+  /** The model inputs explain() would run for these images with these options (preprocessed), in order. */
+  async prepareInputs(images: readonly ImageSource[], options: ExplainOptions = {}): Promise<Prepared[]> {
+    if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image given: pass a list of images.');
+    const { plan } = this.begin(images.length, options);
+    const prepared: Prepared[] = [];
+    for (const [i, img] of images.entries())
+      prepared.push(await prepareSource(img, i, this.inputShape, plan.preprocess, this.platform));
+    return prepared;
+  }
+
+  /**
+   * The forward model's score tensor for stacked model inputs [n, C, H, W] (logits under a final Softmax/Sigmoid),
+   * and what the model applies to it: the perturbation metrics run their copies through this.
+   */
+  async forwardScores(options: { threads?: number } = {}): Promise<{
+    run(inputs: Float32Array): Promise<Float32Array>;
+    activation: OutputActivation;
+  }> {
+    const forward = await this.sessions.forward({ targets: [], inputShape: this.inputShape, threads: options.threads });
+    return { run: (x) => forward.scores(x), activation: forward.model.outputActivation };
+  }
+
+  /** An explainer of other model bytes (e.g. with weights randomised) at this one's input size, on the same platform. */
+  withModel(bytes: Uint8Array): Promise<ImageExplainer> {
+    const [, , h, w] = this.inputShape;
+    return ImageExplainer.create(this.platform, decodeModel(bytes, 'The changed model'), { size: [h, w] });
   }
 
   async release(): Promise<void> {

@@ -25,6 +25,12 @@ Usage:
   gcam export <model.onnx> [--layer L] [--method M] [--size S] [-o|--output F.onnx] [--triton DIR] [--max-batch-size B]
               (a self-contained ONNX model: the image and target_class in, the model's outputs, heatmap and
               layer_map out; --triton writes a Triton model repository entry DIR/<name>/; see docs/serving.md)
+  gcam evaluate <images or .npy...> [--model m.onnx] [--method a,b,c] [--layer L]... [--class C]... | [--top-k K]
+               [--metrics drop,increase,avg-drop,road,road-morf,road-lerf,deletion,insertion,pointing,sanity,...]
+               [--boxes F.json|F.csv] [--score prob|logit] [--steps N] [--morf-percentile P] [--lerf-percentile P]
+               [--road-noise S] [--seed S] [--tolerance PX] [--sanity-steps K] [--preprocess ...] [--size S] [--labels F]
+               [--batch-size B] [--threads T] [--json F] [--csv F] [--out DIR] [--quiet]
+               (faithfulness of each method's maps; see docs/evaluate.md)
   gcam layers <model.onnx> [--size S]
   gcam methods
   gcam info <model.onnx>
@@ -81,6 +87,16 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   triton: { type: 'string' },
   'max-batch-size': { type: 'string' },
+  metrics: { type: 'string' },
+  boxes: { type: 'string' },
+  csv: { type: 'string' },
+  score: { type: 'string' },
+  steps: { type: 'string' },
+  'morf-percentile': { type: 'string' },
+  'lerf-percentile': { type: 'string' },
+  'road-noise': { type: 'string' },
+  tolerance: { type: 'string' },
+  'sanity-steps': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

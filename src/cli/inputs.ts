@@ -1,7 +1,7 @@
 /** Reading what the command line names: images and .npy tensors to explain, and text files such as --labels. */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { ImageReadError, parseNpy, readImage, type GcamError } from '../node.js';
+import { GcamError, ImageReadError, parseNpy, readImage } from '../node.js';
 import type { RawImage } from '../image/raw.js';
 import { UsageError } from './args.js';
 import { fileKind, osReason } from './file-kind.js';
@@ -77,4 +77,44 @@ export function readText(path: string): string {
   } catch (e) {
     throw fail(`Cannot read '${path}': ${osReason(e)}.`);
   }
+}
+
+export interface LoadedInputs {
+  inputs: LoadedInput[];
+  /** Paths that were skipped (already reported on stderr). */
+  failed: string[];
+}
+
+/**
+ * Every path read at once, for a command that needs its inputs together (gcam evaluate); a path that cannot be read
+ * is reported and skipped so the others are still used.
+ */
+export async function loadInputs(paths: readonly string[]): Promise<LoadedInputs> {
+  const inputs: LoadedInput[] = [];
+  const failed: string[] = [];
+  for (const path of paths) {
+    try {
+      inputs.push(...(await readPath(path)));
+    } catch (e) {
+      if (!(e instanceof GcamError)) throw e;
+      skip(failed, path, e.message);
+    }
+  }
+  return { inputs, failed };
+}
+
+/** The inputs that fit the model; the others are reported (once per file) and skipped. */
+export function keepFitting({ inputs, failed }: LoadedInputs, inputShape: readonly number[]): LoadedInputs {
+  const skipped = [...failed];
+  const kept = inputs.filter((input) => {
+    const why = misfit(input, inputShape);
+    if (why && !skipped.includes(input.path)) skip(skipped, input.path, why);
+    return !why;
+  });
+  return { inputs: kept, failed: skipped };
+}
+
+function skip(failed: string[], path: string, why: string): void {
+  failed.push(path);
+  console.error(`gcam: skipped ${path}: ${why}`);
 }

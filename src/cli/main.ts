@@ -9,6 +9,7 @@ import { reportError } from './errors.js';
  */
 const COMMANDS: Record<string, (p: Parsed) => Promise<number>> = {
   explain: async (p) => (await import('./commands/explain.js')).cmdExplain(p),
+  evaluate: async (p) => (await import('./commands/evaluate.js')).cmdEvaluate(p),
   export: async (p) => (await import('./commands/export.js')).cmdExport(p),
   layers: async (p) => (await import('./commands/layers.js')).cmdLayers(p),
   demo: async (p) => (await import('./commands/demo.js')).cmdDemo(p),
