@@ -337,7 +337,10 @@ describe('a mistyped flag or command: exit code 2, one line naming it and the cl
     [['explain', 'x.png', '--savecam', 'm.npy'], "Unknown option '--savecam'. Did you mean --save-cam?"],
     [['explain', 'x.png', '-topk', '3'], "Unknown option '-topk'. Did you mean --top-k?"],
     [['explain', 'x.png', '--modle', 'm.onnx'], "Unknown option '--modle'. Did you mean --model?"],
-    [['explain', 'x.png', '--score'], "Unknown option '--score'. Did you mean --score-cam-batch or --score-cam-channels?"],
+    [
+      ['explain', 'x.png', '--score-cam'],
+      "Unknown option '--score-cam'. Did you mean --score-cam-batch or --score-cam-channels?",
+    ],
     [['explain', 'x.png', '-k'], "Unknown option '-k'."],
     [['explian', 'x.png'], "Unknown command 'explian'. Did you mean explain?"],
     [['lyers', 'm.onnx'], "Unknown command 'lyers'. Did you mean layers?"],
