@@ -20,7 +20,7 @@ import { runRows, type RunnerContext } from './runner.js';
 
 export interface CreateOptions {
   /** Model input size (one side, [height, width], or [depth, height, width] for volumes) for free spatial dims. */
-  size?: number | [number, number] | [number, number, number];
+  size?: number | readonly number[];
 }
 
 /** A model ready to explain images: layers listed, compiled sessions cached for reuse across calls. */

@@ -14,6 +14,7 @@ import {
   intOption,
   layoutOption,
   numberOption,
+  sizeOption,
   preprocessOverrides as cliPreprocessOverrides,
   type Parsed,
 } from '../args.js';
@@ -42,7 +43,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   const alpha = numberOption(v.alpha, 'alpha') ?? 0.5;
   const preprocessOverrides = cliPreprocessOverrides(v);
   const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : builtin?.labels;
-  const size = intOption(v.size, 'size', 1);
+  const size = sizeOption(v.size);
   const options: ExplainOptions = {
     layers: v.layer,
     classes: v.class,
@@ -63,7 +64,9 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     batchSize: intOption(v['batch-size'], 'batch-size'),
     threads: intOption(v.threads, 'threads'),
     labels,
+    intensity: v.intensity,
   };
+  const frame = intOption(v.frame, 'frame', 0);
   const entries = await expandInputs(p.rest, v.list);
   if (entries.length === 0) throw new UsageError(`gcam explain: '-' or --list named no input.\n\n${USAGE}`);
   if (v.resume && v.overwrite)
@@ -95,6 +98,12 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     );
   const opening = createImageExplainer(v.model ?? builtin!.path, { size });
   const explainer = await (v.model ? userModel(opening) : opening);
+  if (explainer.inputShape.length === 5 && v.figure) {
+    await explainer.release();
+    throw new UsageError(
+      '--figure draws 2-D images; this model takes volumes, whose heatmaps are written as NIfTI files (figures of slices are not built yet).',
+    );
+  }
   const progress = startProgress(
     entries.length - (recorded?.inputs.size ?? 0),
     v.quiet ? 'none' : process.stderr.isTTY ? 'bar' : 'lines',
@@ -134,7 +143,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
         }
         let items: LoadedInput[];
         try {
-          items = await readPath(entry.path);
+          items = await readPath(entry.path, explainer.inputShape, frame);
         } catch (e) {
           if (!(e instanceof GcamError)) throw e;
           if (!done(input)) writer.skip(slot++, input, entry.path, e.message);

@@ -18,6 +18,7 @@ import type { MapStackWriter } from './map-stack.js';
 import { NameClaims } from './names.js';
 import type { OutputPlan } from './plan.js';
 import { renderInput, type RenderOptions } from './render.js';
+import { isVolumeResult, volumeFiles, volumePeak } from './volume-files.js';
 import { UsageError } from '../args.js';
 
 export interface RunWriterOptions extends RenderOptions {
@@ -118,18 +119,22 @@ export class RunWriter {
       return;
     }
     const { input, loaded, base, results } = job;
-    const images = await renderInput(results, loaded, base, this.o);
+    // Volumes: NIfTI heatmaps on the input's grid; images: overlays or a figure.
+    const volume = results.length > 0 && isVolumeResult(results[0]);
+    const images = volume
+      ? volumeFiles(results, loaded, base, this.o.multiLayer)
+      : await renderInput(results, loaded, base, this.o);
     const paths = this.pathsOf(images.map((i) => i.name));
     const files: OutputFile[] = [];
     for (const [i, img] of images.entries())
-      files.push({ flag: 'out', path: paths[i], bytes: await encodeImage(img.image, paths[i]) });
+      files.push({ flag: 'out', path: paths[i], bytes: 'bytes' in img ? img.bytes : await encodeImage(img.image, paths[i]) });
     // The run's folders are created with its first input's files; later inputs find them in place.
     commitOutputs(files, this.foldersMade ? [] : this.o.plan.folders);
     this.foldersMade = true;
     this.o.manifest?.append(this.heldSkips.splice(0));
     const filesOf = (k: number) => images.flatMap((img, i) => (img.shows.includes(k) ? [paths[i]] : []));
-    this.o.manifest?.append(results.map((r, k) => manifestLine(input, r, filesOf(k))));
-    for (const r of results) this.o.stack?.add(r.inputMap, r.inputWidth, r.inputHeight);
+    this.o.manifest?.append(results.map((r, k) => manifestLine(input, r, filesOf(k), loaded)));
+    for (const r of results) this.o.stack?.add(r.inputMap, inputSizeOf(r));
     if (this.o.summarise) {
       for (const [k, r] of results.entries()) this.results.push(summaryOf(r, filesOf(k)));
       this.written.push(...paths);
@@ -178,12 +183,12 @@ export function resultFields(r: Omit<ExplainResult, 'map' | 'inputMap' | 'layerM
   };
 }
 
-function manifestLine(input: number, r: ExplainResult, files: string[]): ManifestLine {
+function manifestLine(input: number, r: ExplainResult, files: string[], loaded: LoadedInput): ManifestLine {
   return {
     input,
     ...resultFields(r),
     method: r.method,
-    peak: peak(r),
+    peak: isVolumeResult(r) ? volumePeak(r, loaded) : peak(r),
     files,
     warnings: r.warnings,
   };
@@ -192,6 +197,11 @@ function manifestLine(input: number, r: ExplainResult, files: string[]): Manifes
 function peak(r: ExplainResult): ManifestLine['peak'] {
   const [x, y] = peakOf(r.map, r.width);
   return { x, y, value: r.map[y * r.width + x] };
+}
+
+/** The spatial size of a result's input map: [height, width], or [depth, height, width]. */
+function inputSizeOf(r: ExplainResult): number[] {
+  return r.inputDepth !== undefined ? [r.inputDepth, r.inputHeight, r.inputWidth] : [r.inputHeight, r.inputWidth];
 }
 
 function summaryOf(r: ExplainResult, files: string[]): ResultSummary {
