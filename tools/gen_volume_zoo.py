@@ -10,6 +10,11 @@ Output (default .cache/zoo3d/, git-ignored; GCAM_ZOO3D_DIR overrides), per archi
     <name>.input.npy                     the batch of 2 test volumes, float32 [2, C, D, H, W]
     <name>.<layer role>.<method>.npy     final maps [2, D, H, W] (float32; computed in float64)
     <name>.json                          everything else (see `generate`); written last, so its presence means complete
+    resnet3d.ct.nii.gz, resnet3d.ct.gradcam.npy   the NIfTI flow: a CT-like int16 volume on its own 40×36×28 grid
+                                         (scl_slope/inter, oblique sform), and the Grad-CAM map on that grid as gcam must
+                                         give it: CT window 40,400 → trilinear to 32³ → model → Grad-CAM at layer4 →
+                                         final map → trilinear back to 40×36×28 → min-max (MONAI's order: LoadImage,
+                                         ScaleIntensityRange, Resize)
 
 Architectures, written here from their published descriptions (MONAI's networks are not installed here):
 - densenet3d: MONAI's DenseNet121 for spatial_dims=3 (Huang et al. 2017 in 3-D: 7³ stride-2 stem, BN-ReLU, 3³ max pool,
@@ -29,6 +34,7 @@ plus noise), rounded to 2 decimals. As in gen_zoo.py, input seeds are tried unti
 """
 import argparse
 import copy
+import gzip
 import hashlib
 import json
 import math
@@ -47,6 +53,7 @@ from torchvision.models.video import r3d_18
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cam_reference as ref  # noqa: E402
 from gen_e2e_fixtures import tensor_for_module  # noqa: E402
+from gen_volume_fixtures import nifti1  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, '..'))
@@ -306,6 +313,55 @@ def perturbation_maps(arch, m64, x, a, targets, logits):
     return out
 
 
+NIFTI_GRID = (40, 36, 28)
+CT_WINDOW = (40, 400)
+
+
+def nifti_flow(arch, model, out):
+    """The NIfTI case of resnet3d (see the header): returns its fixture entry."""
+    for k in range(MAX_SEEDS):
+        gen = torch.Generator().manual_seed(5000 + k)
+        coarse = torch.randn((1, 1, 4, 4, 4), generator=gen, dtype=torch.float64) * 400
+        hu = F.interpolate(coarse, size=NIFTI_GRID, mode='trilinear', align_corners=False)[0, 0] + 40
+        stored = torch.round((hu + 1024) / 2).clamp(-32768, 32767)  # int16 with scl_slope 2, scl_inter -1024
+        values = stored * 2 - 1024
+        lo = CT_WINDOW[0] - CT_WINDOW[1] / 2
+        scaled = ((values - lo) / CT_WINDOW[1]).clamp(0, 1)
+        x = F.interpolate(scaled[None, None], size=arch.shape[1:], mode='trilinear', align_corners=False)
+        maps = {}
+        for dtype in (torch.float32, torch.float64):
+            m = copy.deepcopy(model).to(dtype)
+            layer = dict(m.named_modules())['layer4']
+            cap = {}
+            h = layer.register_forward_hook(lambda _m, _i, o: cap.setdefault('a', o))
+            inp = x.to(dtype)
+            logits = m(inp)
+            h.remove()
+            cls = int(logits.argmax())
+            g, = torch.autograd.grad(logits[0, cls], cap['a'])
+            fin, ok = final(ref.gradcam(cap['a'].detach().double(), g.double()), tuple(arch.shape[1:]))
+            back, ok2 = ref.min_max(ref.upsample(fin, NIFTI_GRID))
+            maps[dtype] = (back, cls, ok and ok2, logits.detach())
+        dev = float((maps[torch.float32][0] - maps[torch.float64][0]).abs().max())
+        back, cls, ok, logits = maps[torch.float64]
+        if ok and dev <= COND_TOL and cls == maps[torch.float32][1] and margin_ok(logits):
+            break
+        print(f'    NIfTI seed {k}: deviation {dev:.1e}', flush=True)
+    else:
+        raise RuntimeError('no well-conditioned NIfTI volume')
+    theta = 0.2
+    sform = np.array([[1.2 * math.cos(theta), -0.8 * math.sin(theta), 0, -30.0],
+                      [1.2 * math.sin(theta), 0.8 * math.cos(theta), 0, 12.5],
+                      [0, 0, 2.0, -40.0], [0, 0, 0, 1]])
+    data = nifti1(stored.numpy().astype(np.int16), 4, slope=2.0, inter=-1024.0, pixdim=(1.2, 0.8, 2.0), sform=sform)
+    with open(os.path.join(out, 'resnet3d.ct.nii.gz'), 'wb') as f:
+        f.write(gzip.compress(data, mtime=0))
+    write_npy(os.path.join(out, 'resnet3d.ct.gradcam.npy'), back[0].numpy())
+    return {'file': 'resnet3d.ct.nii.gz', 'intensity': f'ct:{CT_WINDOW[0]},{CT_WINDOW[1]}', 'grid': list(NIFTI_GRID),
+            'class': cls, 'gradcam': 'resnet3d.ct.gradcam.npy',
+            'affine': np.asarray(sform, dtype=np.float32).astype(np.float64).tolist(), 'float32Deviation': dev}
+
+
 def write_npy(path, array):
     with open(path + '.tmp', 'wb') as f:
         np.save(f, np.ascontiguousarray(array, dtype=np.float32))
@@ -356,6 +412,7 @@ def generate(arch, seed, out, key):
         'defaultLayer': arch.default,
         'onnx': onnx_info,
         'float32Deviation': dev,
+        'nifti': nifti_flow(arch, model, out) if arch.name == 'resnet3d' else None,
         'notes': arch.notes,
         'seconds': round(time.time() - t0, 1),
     }

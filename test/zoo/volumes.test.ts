@@ -6,6 +6,9 @@
  * usual layer), the predicted class of each image = torch's and the final map [D, H, W] within TOL of torch's (ReLU,
  * min-max at the layer, trilinear half-pixel upsample, min-max). Also gcam's default layer, and the result's depth
  * fields. Grad-CAM++ and XGrad-CAM reduce over all three spatial axes on both sides (tools/cam_reference.py).
+ * The NIfTI flow (resnet3d): a CT-like .nii.gz on a 40×36×28 grid, CT window, trilinear to the model's 32³, Grad-CAM,
+ * carried back to 40×36×28 — the heatmap the CLI writes (read back by nifti-reader-js, affine kept) and the library's
+ * map, both within TOL of torch's.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -15,7 +18,10 @@ import { describe, it, type TestContext } from 'node:test';
 import { defaultLayer, listLayers } from '../../src/layers.js';
 import { GraphView, createImageExplainer, loadModel, nodeRuntime, parseNpy, type ExplainOptions } from '../../src/node.js';
 import type { DecodedModel } from '../../src/onnx/decode.js';
-import { explainToFiles, tempDir } from '../helpers/cli.js';
+import { readNifti } from '../../src/volume/nifti.js';
+import { gunzipSync } from 'fflate';
+import { readHeader, readImage } from 'nifti-reader-js';
+import { explainToFiles, runCli, tempDir } from '../helpers/cli.js';
 import { maxAbsDiff } from '../helpers/compare.js';
 import { record } from './zoo-fixtures.js';
 
@@ -31,6 +37,8 @@ interface Fixture {
   layers: { role: string; module: string; dims: number[]; maps: Record<string, string> }[];
   defaultLayer: string;
   onnx: Record<string, { file: string; tensors: Record<string, string> }>;
+  /** The NIfTI flow (resnet3d): a volume on its own grid, its intensity preset, and Grad-CAM on that grid. */
+  nifti: { file: string; intensity: string; grid: number[]; class: number; gradcam: string; affine: number[][] } | null;
 }
 
 const fixtures: Fixture[] = existsSync(DIR)
@@ -117,6 +125,63 @@ for (const fx of fixtures) {
           await ex.release();
         }
       });
+
+      const nf = fx.nifti;
+      if (nf)
+        it(`NIfTI flow: ${nf.file} --intensity ${nf.intensity} → heatmap on its ${nf.grid.join('×')} grid vs torch (CLI and library)`, async (t) => {
+          const expected = npy(nf.gradcam).data;
+          const [ni, nj, nk] = nf.grid;
+          const out = join(tempDir('gcam-zoo3d-nifti-'), 'out');
+          const r = await runCli([
+            'explain',
+            join(DIR, nf.file),
+            '--model',
+            join(DIR, on.file),
+            '--intensity',
+            nf.intensity,
+            '--out',
+            out,
+            '-q',
+          ]);
+          assert.equal(r.code, 0, r.stderr);
+          const line = JSON.parse(readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim()) as { class: number; files: string[] };
+          assert.equal(line.class, nf.class, "predicted class = torch's");
+          const raw = gunzipSync(new Uint8Array(readFileSync(line.files[0])));
+          const buffer = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
+          const h = readHeader(buffer)!;
+          assert.deepEqual(h.dims.slice(0, 4), [3, ni, nj, nk]);
+          h.affine
+            .slice(0, 3)
+            .flat()
+            .forEach((v, i) => assert.ok(Math.abs(v - nf.affine.slice(0, 3).flat()[i]) < 1e-5, 'affine kept'));
+          const image = new DataView(readImage(h, buffer));
+          // The file stores i fastest; the reference is row-major [i][j][k].
+          const got = Float32Array.from(expected, (_, p) => {
+            const [i, j, k] = [Math.floor(p / (nj * nk)), Math.floor(p / nk) % nj, p % nk];
+            return image.getFloat32(4 * (i + ni * (j + nj * k)), h.littleEndian);
+          });
+          check(t, got, expected, `NIfTI heatmap (CLI) on ${nf.grid.join('×')}`, {
+            ...base,
+            method: 'gradcam',
+            path: 'cli-nifti',
+          });
+          const ex = await createImageExplainer(model());
+          try {
+            const volume = readNifti(new Uint8Array(readFileSync(join(DIR, nf.file))), nf.file);
+            const [res] = await ex.explain([{ volume: volume.data, dims: volume.dims, name: nf.file }], {
+              intensity: nf.intensity,
+              layers: ['layer4'],
+            });
+            assert.deepEqual([res.depth, res.height, res.width], nf.grid);
+            check(t, res.map, expected, `NIfTI volume map (library) on ${nf.grid.join('×')}`, {
+              ...base,
+              method: 'gradcam',
+              path: 'api-nifti',
+            });
+          } finally {
+            await ex.release();
+          }
+        });
 
       it(`CLI --save-cam on the [${fx.inputShape.join(', ')}] .npy: every method at the usual layer vs torch`, async (t) => {
         for (const job of jobs.filter((j) => j.layer.role === 'usual')) {
