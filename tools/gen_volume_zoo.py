@@ -181,7 +181,8 @@ ALL_GRADIENT = list(GRADIENT_METHODS) + ['eigencam']
 ARCHS = [
     Arch('densenet3d', DenseNet3d, (1, 32, 32, 32), 'class_layers.relu', 'features.denseblock2', 'class_layers.relu',
          ALL_GRADIENT, notes='MONAI DenseNet121 layout, reduced (growth 8, init 16, bn_size 2, blocks 2-2-2).'),
-    Arch('resnet3d', ResNet3d, (1, 32, 32, 32), 'layer4', 'layer3', 'layer4', ALL_GRADIENT + ['scorecam', 'ablationcam'],
+    Arch('resnet3d', ResNet3d, (1, 32, 32, 32), 'layer4', 'layer3', 'layer4',
+         ALL_GRADIENT + ['scorecam', 'ablationcam', 'saliency', 'guidedbackprop', 'guidedgradcam'],
          notes='MONAI ResNet (resnet10 blocks), widths 8-16-32-64.'),
     Arch('r3d_18', lambda: r3d_18(), (3, 8, 32, 32), 'layer4', 'layer3', 'layer3', ALL_GRADIENT,
          notes='torchvision r3d_18 as it is; layer4 is 1×2×2 on an 8×32×32 clip.'),
@@ -362,6 +363,50 @@ def nifti_flow(arch, model, out):
             'affine': np.asarray(sform, dtype=np.float32).astype(np.float64).tolist(), 'float32Deviation': dev}
 
 
+class GuidedRelu(torch.autograd.Function):
+    """Springenberg et al. 2015: backward passes relu(dy) where the input was positive."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, dy):
+        (x,) = ctx.saved_tensors
+        return dy.clamp(min=0) * (x > 0).to(dy.dtype)
+
+
+def input_gradient(model, x, targets, guided):
+    """d(Σ_n logit[n, t_n])/dx, plainly or with guided backpropagation at every ReLU."""
+    relus = [m for m in model.modules() if isinstance(m, nn.ReLU)]
+    if guided:
+        for m in relus:
+            m.forward = GuidedRelu.apply
+    try:
+        xg = x.clone().requires_grad_(True)
+        logits = model(xg)
+        (logits * F.one_hot(targets, logits.shape[1]).to(x.dtype)).sum().backward()
+    finally:
+        for m in relus:
+            m.__dict__.pop('forward', None)
+    return xg.grad.detach()
+
+
+def input_maps(arch, model, x, targets, gradcam_final):
+    """Saliency, guided backpropagation and guided Grad-CAM (× the usual layer's final Grad-CAM map), in `dtype` of
+    the model; maps at the input resolution (ReLU + min-max, nothing to upsample)."""
+    out = {}
+    m = copy.deepcopy(model)
+    m.requires_grad_(False)
+    dx = input_gradient(m, x, targets, False)
+    gx = input_gradient(m, x, targets, True)
+    out['saliency'] = ref.normalise(ref.max_abs_channels(dx))
+    out['guidedbackprop'] = ref.normalise(ref.max_abs_channels(gx))
+    out['guidedgradcam'] = ref.normalise(ref.max_abs_channels(gx) * gradcam_final)
+    return out
+
+
 def write_npy(path, array):
     with open(path + '.tmp', 'wb') as f:
         np.save(f, np.ascontiguousarray(array, dtype=np.float32))
@@ -377,6 +422,13 @@ def generate(arch, seed, out, key):
     x, m64, logits, targets, cap, maps, dev, image_seed = choose(model, arch, seed)
     a_usual = cap['usual'].detach()
     extra = perturbation_maps(arch, m64, x, a_usual, targets, logits)
+    inputs = {}
+    if 'saliency' in arch.methods:
+        inputs = input_maps(arch, m64, x.double(), targets, maps[('usual', 'gradcam')])
+        m32 = copy.deepcopy(model).float()
+        _, _, _, _, maps32, _ = run(model, arch, x, torch.float32)
+        low = input_maps(arch, m32, x, targets, maps32[('usual', 'gradcam')].float())
+        dev = max(dev, *(float((low[k].double() - inputs[k]).abs().max()) for k in inputs))
     write_npy(os.path.join(out, f'{arch.name}.input.npy'), x.numpy())
     files = {}
     for (role, method), v in maps.items():
@@ -385,6 +437,9 @@ def generate(arch, seed, out, key):
     for method, v in extra.items():
         files['usual'][method] = f'{arch.name}.usual.{method}.npy'
         write_npy(os.path.join(out, files['usual'][method]), v.numpy())
+    for method, v in inputs.items():
+        files.setdefault('input', {})[method] = f'{arch.name}.input.{method}.npy'
+        write_npy(os.path.join(out, files['input'][method]), v.numpy())
     onnx_info = {}
     for opset in OPSETS:
         file = f'{arch.name}-op{opset}.onnx'
@@ -408,7 +463,8 @@ def generate(arch, seed, out, key):
         'numClasses': int(logits.shape[1]),
         'logits': [float(v) for v in logits.reshape(-1)],
         'layers': [{'role': role, 'module': p, 'dims': list(cap[role].shape), 'maps': files[role]}
-                   for role, p in arch.layers.items()],
+                   for role, p in arch.layers.items()] +
+        ([{'role': 'input', 'module': 'input', 'dims': [BATCH, *arch.shape], 'maps': files['input']}] if inputs else []),
         'defaultLayer': arch.default,
         'onnx': onnx_info,
         'float32Deviation': dev,

@@ -5,7 +5,7 @@
  * --save-cam): every method with a reference, at the usual and the early layer (Score-CAM and Ablation-CAM at the
  * usual layer), the predicted class of each image = torch's and the final map [D, H, W] within TOL of torch's (ReLU,
  * min-max at the layer, trilinear half-pixel upsample, min-max). Also gcam's default layer, and the result's depth
- * fields. Grad-CAM++ and XGrad-CAM reduce over all three spatial axes on both sides (tools/cam_reference.py).
+ * fields. Saliency, guided backpropagation and guided Grad-CAM (resnet3d) at the input resolution. Grad-CAM++ and XGrad-CAM reduce over all three spatial axes on both sides (tools/cam_reference.py).
  * The NIfTI flow (resnet3d): a CT-like .nii.gz on a 40×36×28 grid, CT window, trilinear to the model's 32³, Grad-CAM,
  * carried back to 40×36×28 — the heatmap the CLI writes (read back by nifti-reader-js, affine kept) and the library's
  * map, both within TOL of torch's.
@@ -72,7 +72,11 @@ for (const fx of fixtures) {
   const voxels = size.reduce((a, b) => a * b, 1);
   const input = npy(fx.input);
   const per = input.data.length / n;
-  const jobs = fx.layers.flatMap((l) => Object.entries(l.maps).map(([method, file]) => ({ layer: l, method, file })));
+  // Input-level methods ignore the layer; guided Grad-CAM takes its Grad-CAM at the usual layer, as the generator does.
+  const usual = fx.layers.find((l) => l.role === 'usual')!.module;
+  const jobs = fx.layers.flatMap((l) =>
+    Object.entries(l.maps).map(([method, file]) => ({ layer: l, method, file, target: l.role === 'input' ? usual : l.module })),
+  );
   for (const [opset, on] of Object.entries(fx.onnx)) {
     describe(`${fx.name} opset ${opset} (${fx.inputShape.slice(1).join('×')})`, () => {
       let decoded: DecodedModel | undefined;
@@ -95,7 +99,7 @@ for (const fx of fixtures) {
           }));
           for (const job of jobs) {
             const options: ExplainOptions = {
-              layers: [job.layer.module],
+              layers: [job.target],
               preprocess: 'none',
               method: job.method as ExplainOptions['method'],
             };
@@ -183,13 +187,13 @@ for (const fx of fixtures) {
           }
         });
 
-      it(`CLI --save-cam on the [${fx.inputShape.join(', ')}] .npy: every method at the usual layer vs torch`, async (t) => {
-        for (const job of jobs.filter((j) => j.layer.role === 'usual')) {
+      it(`CLI --save-cam on the [${fx.inputShape.join(', ')}] .npy: every method at the usual layer (and the input) vs torch`, async (t) => {
+        for (const job of jobs.filter((j) => j.layer.role !== 'early')) {
           const { run, cam } = await explainToFiles(
             tempDir('gcam-zoo3d-'),
             join(DIR, fx.input),
             join(DIR, on.file),
-            [job.layer.module],
+            [job.target],
             ['--method', job.method],
           );
           assert.equal(run.code, 0, run.stderr);
