@@ -80,11 +80,19 @@ describe('volumes through the CLI', () => {
       'ct:40,400',
       '--out',
       out,
+      '--json',
+      join(dir, 'nifti.json'),
       '-q',
     ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = manifestOf(out);
     assert.equal(lines.length, 2);
+    const summary = JSON.parse(readFileSync(join(dir, 'nifti.json'), 'utf8')) as { results: { peak: unknown }[] };
+    assert.deepEqual(
+      summary.results.map((x) => x.peak),
+      lines.map((l) => l.peak),
+      '--json records the peaks the manifest does',
+    );
     const affine = fixtures.find((f) => f.file === 'ct_int16.nii')!.affine;
     const maps: Float32Array[] = [];
     for (const line of lines) {

@@ -216,6 +216,7 @@ function summary(w: RunWriter, saveCam: string | undefined) {
       tensor: r.tensor,
       constant: r.constant,
       files: r.files,
+      ...(r.peak && { peak: r.peak }),
       warnings: r.warnings,
     })),
     outputs: w.written,

@@ -38,8 +38,11 @@ type Job =
   | { kind: 'explained'; input: number; loaded: LoadedInput; base: string; results: ExplainResult[] }
   | { kind: 'skipped'; input: number; path: string; why: string };
 
-/** What the --json summary records of each result: everything but the maps. */
-export type ResultSummary = Omit<ExplainResult, 'map' | 'inputMap' | 'layerMap'> & { files: string[] };
+/** What the --json summary records of each result: everything but the maps (and a volume's peak, as the manifest). */
+export type ResultSummary = Omit<ExplainResult, 'map' | 'inputMap' | 'layerMap'> & {
+  files: string[];
+  peak?: ReturnType<typeof volumePeak>;
+};
 
 export class RunWriter {
   private readonly waiting = new Map<number, Job>();
@@ -136,7 +139,8 @@ export class RunWriter {
     this.o.manifest?.append(results.map((r, k) => manifestLine(input, r, filesOf(k), loaded)));
     for (const r of results) this.o.stack?.add(r.inputMap, inputSizeOf(r));
     if (this.o.summarise) {
-      for (const [k, r] of results.entries()) this.results.push(summaryOf(r, filesOf(k)));
+      for (const [k, r] of results.entries())
+        this.results.push({ ...summaryOf(r, filesOf(k)), ...(isVolumeResult(r) && { peak: volumePeak(r, loaded) }) });
       this.written.push(...paths);
     }
     this.explainedCount++;
