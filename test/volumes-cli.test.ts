@@ -205,5 +205,17 @@ describe('volumes through the CLI', () => {
     ]);
     assert.equal(pre.code, 2);
     assert.match(pre.stderr, /preprocess.* applies to 2-D images/);
+    const bad = await runCli([
+      'explain',
+      join(FIX, 'ct_int16.nii'),
+      '--model',
+      model,
+      '--intensity',
+      'ct:40',
+      '--out',
+      join(dir, 'int'),
+    ]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--intensity 'ct:40' needs two numbers/);
   });
 });
