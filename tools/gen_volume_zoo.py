@@ -9,6 +9,7 @@ Output (default .cache/zoo3d/, git-ignored; GCAM_ZOO3D_DIR overrides), per archi
     <name>-op13.onnx, <name>-op17.onnx   the model (input 'input' [batch, C, D, H, W], output 'logits')
     <name>.input.npy                     the batch of 2 test volumes, float32 [2, C, D, H, W]
     <name>.<layer role>.<method>.npy     final maps [2, D, H, W] (float32; computed in float64)
+    resnet3d.<layers>.gradcam-<option>.npy   Grad-CAM with aug-smooth (flips along W), eigen-smooth, combined layers
     <name>.json                          everything else (see `generate`); written last, so its presence means complete
     resnet3d.ct.nii.gz, resnet3d.ct.gradcam.npy   the NIfTI flow: a CT-like int16 volume on its own 40×36×28 grid
                                          (scl_slope/inter, oblique sform), and the Grad-CAM map on that grid as gcam must
@@ -167,7 +168,7 @@ class ResNet3d(nn.Module):
 
 
 class Arch:
-    def __init__(self, name, ctor, shape, usual, early, default, methods, notes=''):
+    def __init__(self, name, ctor, shape, usual, early, default, methods, notes='', variants=False):
         self.name = name
         self.ctor = ctor
         self.shape = shape  # [C, D, H, W]
@@ -175,6 +176,7 @@ class Arch:
         self.default = default  # module path of the layer gcam picks by default
         self.methods = methods  # method names with references at the usual layer (gradient methods also early)
         self.notes = notes
+        self.variants = variants  # references for aug-smooth, eigen-smooth and combined layers (Grad-CAM)
 
 
 ALL_GRADIENT = list(GRADIENT_METHODS) + ['eigencam']
@@ -183,7 +185,7 @@ ARCHS = [
          ALL_GRADIENT, notes='MONAI DenseNet121 layout, reduced (growth 8, init 16, bn_size 2, blocks 2-2-2).'),
     Arch('resnet3d', ResNet3d, (1, 32, 32, 32), 'layer4', 'layer3', 'layer4',
          ALL_GRADIENT + ['scorecam', 'ablationcam', 'saliency', 'guidedbackprop', 'guidedgradcam'],
-         notes='MONAI ResNet (resnet10 blocks), widths 8-16-32-64.'),
+         notes='MONAI ResNet (resnet10 blocks), widths 8-16-32-64.', variants=True),
     Arch('r3d_18', lambda: r3d_18(), (3, 8, 32, 32), 'layer4', 'layer3', 'layer3', ALL_GRADIENT,
          notes='torchvision r3d_18 as it is; layer4 is 1×2×2 on an 8×32×32 clip.'),
 ]
@@ -230,8 +232,9 @@ def final(raw, size):
     return out, ok and ok2
 
 
-def run(model, arch, x, dtype, perturb=None):
-    """Logits, targets and per layer A and dA in `dtype`, and the final maps of the gradient methods."""
+def run(model, arch, x, dtype, perturb=None, targets=None):
+    """Logits, targets (top-1 unless given) and per layer A and dA in `dtype`, and the final maps of the gradient
+    methods."""
     m = copy.deepcopy(model).to(dtype)
     m.requires_grad_(False)
     if perturb is not None:
@@ -251,7 +254,8 @@ def run(model, arch, x, dtype, perturb=None):
             return a + 0
         handles.append(modules[path].register_forward_hook(hook))
     logits = m(x.to(dtype))
-    targets = logits.detach().argmax(dim=1)
+    if targets is None:
+        targets = logits.detach().argmax(dim=1)
     (logits * F.one_hot(targets, logits.shape[1]).to(dtype)).sum().backward()
     for h in handles:
         h.remove()
@@ -407,6 +411,33 @@ def input_maps(arch, model, x, targets, gradcam_final):
     return out
 
 
+# aug-smooth: (flip, brightness factor), in gcam's order (src/cam/augment.ts); volumes flip the last (width) axis.
+AUGMENTATIONS = [(flip, f) for flip in (False, True) for f in (1.0, 1.1, 0.9)]
+
+
+def variant_maps(arch, model, x, targets, maps, cap):
+    """Grad-CAM with aug-smooth (the mean of the augmented final maps, not normalised again: pytorch-grad-cam's),
+    eigen-smooth (the projection of w·A) and the usual and early layers combined (mean, normalised again)."""
+    size = tuple(arch.shape[1:])
+    augmented = []
+    for flip, factor in AUGMENTATIONS:
+        xa = (torch.flip(x, dims=[4]) if flip else x) * factor
+        aug = run(model, arch, xa, torch.float64, targets=targets)[4][('usual', 'gradcam')]
+        augmented.append(torch.flip(aug, dims=[3]) if flip else aug)
+    a, g = cap['usual'].detach().double(), cap['usual'].grad.detach().double()
+    w = ref.gradcam_weights(a, g)
+    weighted = w.reshape(*w.shape, 1, 1, 1) * a
+    return [
+        {'method': 'gradcam', 'options': {'augSmooth': True}, 'flags': ['--aug-smooth'], 'layers': ['usual'],
+         'map': torch.stack(augmented).mean(dim=0)},
+        {'method': 'gradcam', 'options': {'eigenSmooth': True}, 'flags': ['--eigen-smooth'], 'layers': ['usual'],
+         'map': final(ref.projection(weighted), size)[0]},
+        {'method': 'gradcam', 'options': {'combineLayers': True}, 'flags': ['--combine-layers'],
+         'layers': ['usual', 'early'],
+         'map': ref.normalise(torch.stack([maps[('usual', 'gradcam')], maps[('early', 'gradcam')]]).mean(dim=0))},
+    ]
+
+
 def write_npy(path, array):
     with open(path + '.tmp', 'wb') as f:
         np.save(f, np.ascontiguousarray(array, dtype=np.float32))
@@ -440,6 +471,11 @@ def generate(arch, seed, out, key):
     for method, v in inputs.items():
         files.setdefault('input', {})[method] = f'{arch.name}.input.{method}.npy'
         write_npy(os.path.join(out, files['input'][method]), v.numpy())
+    variants = variant_maps(arch, model, x.double(), targets, maps, cap) if arch.variants else []
+    for v in variants:
+        v['file'] = f'{arch.name}.{"+".join(v["layers"])}.{v["method"]}-{"-".join(v["options"])}.npy'
+        v['layers'] = [arch.layers[r] for r in v['layers']]
+        write_npy(os.path.join(out, v['file']), v.pop('map').numpy())
     onnx_info = {}
     for opset in OPSETS:
         file = f'{arch.name}-op{opset}.onnx'
@@ -465,6 +501,7 @@ def generate(arch, seed, out, key):
         'layers': [{'role': role, 'module': p, 'dims': list(cap[role].shape), 'maps': files[role]}
                    for role, p in arch.layers.items()] +
         ([{'role': 'input', 'module': 'input', 'dims': [BATCH, *arch.shape], 'maps': files['input']}] if inputs else []),
+        'variants': variants,
         'defaultLayer': arch.default,
         'onnx': onnx_info,
         'float32Deviation': dev,

@@ -5,7 +5,7 @@
  * --save-cam): every method with a reference, at the usual and the early layer (Score-CAM and Ablation-CAM at the
  * usual layer), the predicted class of each image = torch's and the final map [D, H, W] within TOL of torch's (ReLU,
  * min-max at the layer, trilinear half-pixel upsample, min-max). Also gcam's default layer, and the result's depth
- * fields. Saliency, guided backpropagation and guided Grad-CAM (resnet3d) at the input resolution. Grad-CAM++ and XGrad-CAM reduce over all three spatial axes on both sides (tools/cam_reference.py).
+ * fields. Grad-CAM with aug-smooth (flips along W), eigen-smooth and combined layers (resnet3d). Saliency, guided backpropagation and guided Grad-CAM (resnet3d) at the input resolution. Grad-CAM++ and XGrad-CAM reduce over all three spatial axes on both sides (tools/cam_reference.py).
  * The NIfTI flow (resnet3d): a CT-like .nii.gz on a 40×36×28 grid, CT window, trilinear to the model's 32³, Grad-CAM,
  * carried back to 40×36×28 — the heatmap the CLI writes (read back by nifti-reader-js, affine kept) and the library's
  * map, both within TOL of torch's.
@@ -39,6 +39,8 @@ interface Fixture {
   onnx: Record<string, { file: string; tensors: Record<string, string> }>;
   /** The NIfTI flow (resnet3d): a volume on its own grid, its intensity preset, and Grad-CAM on that grid. */
   nifti: { file: string; intensity: string; grid: number[]; class: number; gradcam: string; affine: number[][] } | null;
+  /** Grad-CAM with aug-smooth, eigen-smooth, combined layers (resnet3d). */
+  variants?: { method: string; options: ExplainOptions; flags: string[]; layers: string[]; file: string }[];
 }
 
 const fixtures: Fixture[] = existsSync(DIR)
@@ -182,6 +184,37 @@ for (const fx of fixtures) {
               method: 'gradcam',
               path: 'api-nifti',
             });
+          } finally {
+            await ex.release();
+          }
+        });
+
+      if (fx.variants?.length)
+        it(`Grad-CAM with ${fx.variants.map((v) => v.flags.join(' ')).join(', ')} vs torch (API and CLI)`, async (t) => {
+          const images = fx.targets.map((_, i) => ({ tensor: input.data.subarray(i * per, (i + 1) * per), dims: [c, ...size] }));
+          const ex = await createImageExplainer(model());
+          try {
+            for (const v of fx.variants!) {
+              const expected = npy(v.file).data;
+              const what = `${v.method} ${v.flags.join(' ')} at ${v.layers.join(' + ')}`;
+              const results = await ex.explain(images, { ...v.options, layers: v.layers, preprocess: 'none' });
+              assert.equal(results.length, n);
+              for (const r of results)
+                check(t, r.inputMap, expected.subarray(r.image * voxels, (r.image + 1) * voxels), `${what} image ${r.image}`, {
+                  ...base,
+                  method: what,
+                  path: 'api',
+                });
+              const { run, cam } = await explainToFiles(
+                tempDir('gcam-zoo3d-'),
+                join(DIR, fx.input),
+                join(DIR, on.file),
+                v.layers,
+                v.flags,
+              );
+              assert.equal(run.code, 0, run.stderr);
+              check(t, parseNpy(readFileSync(cam)).data, expected, `${what} (CLI)`, { ...base, method: what, path: 'cli' });
+            }
           } finally {
             await ex.release();
           }
