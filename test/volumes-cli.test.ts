@@ -3,12 +3,13 @@
  * each layer's resolution; NIfTI in (.nii, .nii.gz, --intensity, --frame) → a NIfTI heatmap on the input's own voxel
  * grid with its affine kept, and the manifest's peak in voxels and in world coordinates (the affine written by
  * tools/gen_volume_fixtures.py, not read by gcam); .npy volumes of every rank with --save-cam [N, D, H, W]; and the
- * inputs that do not fit: a 4-D series without --frame, a truncated .nii.gz, a .npy of the wrong channels, a photo,
- * --figure. The maps' agreement with torch is test/zoo/volumes.test.ts's job.
+ * inputs that do not fit: a 4-D series without --frame, a truncated .nii.gz, a .npy of the wrong channels, a photo;
+ * --figure's slices. The maps' agreement with torch is test/zoo/volumes.test.ts's job.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import sharp from 'sharp';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'fflate';
@@ -175,7 +176,7 @@ describe('volumes through the CLI', () => {
     assert.deepEqual(stack.data.subarray(per, 2 * per), stack.data.subarray(3 * per, 4 * per), 'five[1] = three');
   });
 
-  it('a truncated .nii.gz and a photo are skipped with the reason; --figure and image presets are refused', async () => {
+  it('a truncated .nii.gz and a photo are skipped with the reason; --figure draws slices; image presets are refused', async () => {
     const r = await runCli([
       'explain',
       join(FIX, 'ct_truncated.nii.gz'),
@@ -190,9 +191,31 @@ describe('volumes through the CLI', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /ct_truncated\.nii\.gz.*truncated/);
     assert.match(r.stderr, /chelsea\.imagenet\.webp.*is a 2-D image; this model takes volumes/);
-    const fig = await runCli(['explain', join(FIX, 'ct_int16.nii'), '--model', model, '--figure', '--out', join(dir, 'fig')]);
-    assert.equal(fig.code, 2);
-    assert.match(fig.stderr, /--figure draws 2-D images/);
+    const fig = await runCli([
+      'explain',
+      join(FIX, 'ct_int16.nii'),
+      '--model',
+      model,
+      '--figure',
+      '--top-k',
+      '2',
+      '--out',
+      join(dir, 'fig'),
+      '-q',
+    ]);
+    assert.equal(fig.code, 0, fig.stderr);
+    const figLines = manifestOf(join(dir, 'fig'));
+    assert.deepEqual(
+      figLines.map((l) => (l.files as string[]).map((f) => basename(f))),
+      [
+        ['ct_int16-0.nii.gz', 'ct_int16-gcam.png'],
+        ['ct_int16-1.nii.gz', 'ct_int16-gcam.png'],
+      ],
+      'each heatmap, and the figure of slices showing both',
+    );
+    // Two rows (one per class) of three slices, each voxel enlarged to about 160 px: 5×6×7 → ×22.
+    const meta = await sharp(join(dir, 'fig', 'ct_int16-gcam.png')).metadata();
+    assert.ok(meta.width! > 3 * 6 * 22 && meta.height! > 2 * 5 * 22, `figure ${meta.width}×${meta.height}`);
     const pre = await runCli([
       'explain',
       join(FIX, 'ct_int16.nii'),

@@ -21,6 +21,7 @@ import {
 } from '../src/index.js';
 import { finalizeMapsTo } from '../src/cam/postprocess.js';
 import { carryToGrid, prepareVolume } from '../src/volume/prepare.js';
+import { enlarge, orthogonalSlices } from '../src/volume/slices.js';
 import { assertClose } from './helpers/compare.js';
 
 const DIR = new URL('./fixtures/volumes/', import.meta.url);
@@ -143,5 +144,23 @@ describe('volume sources', () => {
     const p = prepareVolume(v, 'v', [1, 1, 2, 2, 2], { kind: 'none' });
     assert.deepEqual(p.original, [2, 2, 2]);
     assert.deepEqual(carryToGrid(p.tensor, [2, 2, 2], [2, 2, 2]), p.tensor);
+  });
+});
+
+describe('orthogonal slices', () => {
+  it('the three planes through a voxel of a [2, 3, 4] volume (value = 100·d + 10·h + w), and a ×2 enlargement', () => {
+    const data = Float32Array.from({ length: 24 }, (_, p) => 100 * Math.floor(p / 12) + 10 * (Math.floor(p / 4) % 3) + (p % 4));
+    const [a, b, c] = orthogonalSlices(data, [2, 3, 4], [1, 2, 3]);
+    assert.deepEqual(
+      [a.width, a.height, Array.from(a.data)],
+      [4, 3, [100, 101, 102, 103, 110, 111, 112, 113, 120, 121, 122, 123]],
+    );
+    assert.deepEqual([b.width, b.height, Array.from(b.data)], [4, 2, [20, 21, 22, 23, 120, 121, 122, 123]]);
+    assert.deepEqual([c.width, c.height, Array.from(c.data)], [3, 2, [3, 13, 23, 103, 113, 123]]);
+    const big = enlarge(c, 2);
+    assert.deepEqual(
+      [big.width, big.height, Array.from(big.data.subarray(0, 12))],
+      [6, 4, [3, 3, 13, 13, 23, 23, 3, 3, 13, 13, 23, 23]],
+    );
   });
 });

@@ -98,12 +98,6 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     );
   const opening = createImageExplainer(v.model ?? builtin!.path, { size });
   const explainer = await (v.model ? userModel(opening) : opening);
-  if (explainer.inputShape.length === 5 && v.figure) {
-    await explainer.release();
-    throw new UsageError(
-      '--figure draws 2-D images; this model takes volumes, whose heatmaps are written as NIfTI files (figures of slices are not built yet).',
-    );
-  }
   const progress = startProgress(
     entries.length - (recorded?.inputs.size ?? 0),
     v.quiet ? 'none' : process.stderr.isTTY ? 'bar' : 'lines',

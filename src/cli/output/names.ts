@@ -11,9 +11,9 @@ export function stem(source: string): string {
   // Image i of a batched .npy is named 'x.npy[i]': its stem is 'x_i'.
   const item = /^(.*)\[(\d+)\]$/.exec(source);
   if (item) return `${stem(item[1])}_${item[2]}`;
-  // 'x.nii.gz' has two extensions.
-  const name = basename(source).replace(/\.nii\.gz$/i, '');
-  return fileSafe(basename(name, extname(name)));
+  // 'x.nii.gz' ends in two extensions; anything else in one.
+  const name = basename(source);
+  return fileSafe(/\.nii\.gz$/i.test(name) ? name.slice(0, -'.nii.gz'.length) : basename(name, extname(name)));
 }
 
 /**

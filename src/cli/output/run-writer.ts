@@ -18,6 +18,7 @@ import type { MapStackWriter } from './map-stack.js';
 import { NameClaims } from './names.js';
 import type { OutputPlan } from './plan.js';
 import { renderInput, type RenderOptions } from './render.js';
+import { volumeFigure } from './volume-figure.js';
 import { isVolumeResult, volumeFiles, volumePeak } from './volume-files.js';
 import { UsageError } from '../args.js';
 
@@ -122,10 +123,13 @@ export class RunWriter {
       return;
     }
     const { input, loaded, base, results } = job;
-    // Volumes: NIfTI heatmaps on the input's grid; images: overlays or a figure.
+    // Volumes: NIfTI heatmaps on the input's grid (and a figure of slices); images: overlays or a figure.
     const volume = results.length > 0 && isVolumeResult(results[0]);
     const images = volume
-      ? volumeFiles(results, loaded, base, this.o.multiLayer)
+      ? [
+          ...volumeFiles(results, loaded, base, this.o.multiLayer),
+          ...(this.o.figure ? [await volumeFigure(results, loaded, base, this.o)] : []),
+        ]
       : await renderInput(results, loaded, base, this.o);
     const paths = this.pathsOf(images.map((i) => i.name));
     const files: OutputFile[] = [];
