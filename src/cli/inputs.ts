@@ -1,4 +1,4 @@
-/** Reading what the command line names: images and .npy tensors to explain, and text files such as --labels. */
+/** Reading what the command line names: images, .npy tensors and NIfTI volumes to explain, and text files such as --labels. */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { ImageReadError, parseNpy, readImage, type GcamError } from '../node.js';
