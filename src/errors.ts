@@ -110,6 +110,18 @@ export class ImageReadError extends GcamError {
   }
 }
 
+/**
+ * A volume file that cannot be used as it is (a truncated or malformed NIfTI, an unsupported data type, a 4-D time
+ * series without a frame chosen); `reason` says which, for front ends that map it to a hint.
+ */
+export class VolumeReadError extends ImageReadError {
+  readonly reason: 'truncated' | 'malformed' | 'datatype' | 'time-series' | 'frame';
+  constructor(reason: VolumeReadError['reason'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 /** onnxruntime refused or failed to run a model gcam built; wraps its message. */
 export class RuntimeError extends GcamError {
   constructor(message: string, options?: { cause?: unknown }) {

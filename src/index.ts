@@ -26,7 +26,19 @@ export { supportedOps } from './vjp/registry.js';
 export { listLayers, resolveLayer, defaultLayer, defaultInputShape, type LayerInfo } from './layers.js';
 export { gradCam, gradCamWeights, weightedChannelSum } from './cam/gradcam.js';
 export type { CamMaps, LayerValues } from './cam/types.js';
-export { averageMaps, finalizeMaps, normalizeMinMax, normalizeSigned, relu, resizeBilinear } from './cam/postprocess.js';
+export {
+  averageMaps,
+  finalizeMaps,
+  finalizeMapsTo,
+  normalizeMinMax,
+  normalizeSigned,
+  relu,
+  resizeBilinear,
+  resizeLinear,
+} from './cam/postprocess.js';
+export { readNifti, writeNifti, toWorld, type NiftiVolume } from './volume/nifti.js';
+export { applyIntensity, parseIntensity, type IntensitySpec } from './volume/intensity.js';
+export type { VolumeSource } from './volume/prepare.js';
 export { softmax, topIndices } from './cam/scores.js';
 export { METHODS, METHOD_NAMES, methodFor } from './cam/methods/index.js';
 export type { CamMethod, CamContext, CamOutput, MethodName } from './cam/method.js';

@@ -35,17 +35,20 @@ export interface LayerInfo {
 const FLOAT_TYPES: number[] = [DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE];
 
 /**
- * The input shape used when the caller gives none: the model's, with batch 1 and `size` (default 224) for free H/W.
- * Checked before anything is allocated for it: a fixed batch of at most MAX_FIXED_BATCH, and at most
- * MAX_TENSOR_ELEMENTS elements in all (src/limits.ts).
+ * The input shape used when the caller gives none: the model's, with batch 1 and `size` (default 224; 96 for the
+ * free axes of a volume) for free spatial dims. `size` is one side, [height, width], or for volume models
+ * [depth, height, width]. Checked before anything is allocated for it: a fixed batch of at most MAX_FIXED_BATCH,
+ * and at most MAX_TENSOR_ELEMENTS elements in all (src/limits.ts).
  */
-export function defaultInputShape(view: GraphView, size?: number | [number, number]): number[] {
+export function defaultInputShape(view: GraphView, size?: number | readonly number[]): number[] {
   const input = imageInput(view);
   const dims = input.dims ?? [null, 3, null, null];
-  const [h, w] = Array.isArray(size) ? size : [size, size];
+  const axes = dims.length - 2;
   const isDim = (d: unknown) => Number.isSafeInteger(d) && (d as number) >= 1;
-  if (size !== undefined && !(isDim(h) && isDim(w) && (!Array.isArray(size) || size.length === 2)))
-    throw new InvalidOptionError('size', `must be a positive integer or [height, width]; got ${JSON.stringify(size)}.`);
+  const sides = Array.isArray(size) ? [...(size as readonly number[])] : new Array<number | undefined>(axes).fill(size as number);
+  const named = axes === 3 ? '[depth, height, width]' : '[height, width]';
+  if (size !== undefined && !(sides.length === axes && sides.every(isDim)))
+    throw new InvalidOptionError('size', `must be a positive integer or ${named}; got ${JSON.stringify(size)}.`);
   const fixed = (d: number | string | null): number | undefined => (typeof d === 'number' ? d : undefined);
   const n = fixed(dims[0]) ?? 1;
   const c = fixed(dims[1]);
@@ -55,32 +58,34 @@ export function defaultInputShape(view: GraphView, size?: number | [number, numb
       `The model input '${input.name}' fixes its batch at ${n}; gcam runs at most ${MAX_FIXED_BATCH} images at once. ` +
         `Re-export the model with a dynamic batch (torch.onnx.export(..., dynamic_axes={'${input.name}': {0: 'batch'}})).`,
     );
-  const hh = h ?? fixed(dims[2]) ?? 224;
-  const ww = w ?? fixed(dims[3]) ?? 224;
-  if (
-    size !== undefined &&
-    ((fixed(dims[2]) !== undefined && fixed(dims[2]) !== hh) || (fixed(dims[3]) !== undefined && fixed(dims[3]) !== ww))
-  )
+  const own = dims.slice(2).map(fixed);
+  const spatial = own.map((d, i) => sides[i] ?? d ?? (axes === 3 ? DEFAULT_VOLUME_SIDE : DEFAULT_SIDE));
+  if (size !== undefined && own.some((d, i) => d !== undefined && d !== spatial[i]))
     throw new InvalidInputError(
-      `The model input '${input.name}' has a fixed size ${dims[2]}×${dims[3]}; it cannot take ${hh}×${ww}. Re-export it with dynamic height/width to change the size.`,
+      `The model input '${input.name}' has a fixed size ${dims.slice(2).join('×')}; it cannot take ${spatial.join('×')}. ` +
+        `Re-export it with dynamic ${axes === 3 ? 'depth/' : ''}height/width to change the size.`,
     );
-  const elements = n * c * hh * ww;
+  const elements = n * c * spatial.reduce((a, b) => a * b, 1);
   if (elements > MAX_TENSOR_ELEMENTS) {
-    const shape = `[${n}, ${c}, ${hh}, ${ww}]`;
+    const shape = `[${n}, ${c}, ${spatial.join(', ')}]`;
     // Only a size the caller chose can be chosen again; a model's own fixed dims need a new export.
     if (size !== undefined) {
-      const side = Math.floor(Math.sqrt(MAX_TENSOR_ELEMENTS / (n * c)));
+      const side = Math.floor(Math.pow(MAX_TENSOR_ELEMENTS / (n * c), 1 / axes));
       throw new InvalidOptionError(
         'size',
-        `${hh}×${ww} makes the model input ${shape}, ${elements} elements, over gcam's limit of ${MAX_TENSOR_ELEMENTS} per tensor; use a size of at most ${side}.`,
+        `${spatial.join('×')} makes the model input ${shape}, ${elements} elements, over gcam's limit of ${MAX_TENSOR_ELEMENTS} per tensor; use a size of at most ${side}.`,
       );
     }
     throw new InvalidModelError(
-      `The model input '${input.name}' is ${shape}, ${elements} elements, over gcam's limit of ${MAX_TENSOR_ELEMENTS} per tensor; re-export it with a dynamic batch and height/width.`,
+      `The model input '${input.name}' is ${shape}, ${elements} elements, over gcam's limit of ${MAX_TENSOR_ELEMENTS} per tensor; re-export it with a dynamic batch and ${axes === 3 ? 'depth/' : ''}height/width.`,
     );
   }
-  return [n, c, hh, ww];
+  return [n, c, ...spatial];
 }
+
+/** The side of a free spatial axis when no size is given: images, volumes. */
+const DEFAULT_SIDE = 224;
+const DEFAULT_VOLUME_SIDE = 96;
 
 /** Innermost module scope recorded by torch.onnx in a node name: '/layer4/layer4.1/relu_1/Relu' → 'relu_1'. */
 export function modulePath(nodeName: string): string | undefined {

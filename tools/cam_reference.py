@@ -1,21 +1,27 @@
 """Reference implementations of gcam's CAM methods in PyTorch (float64), written from the papers' formulas as listed in
 docs/methods.md, independently of the TypeScript code. Used by tools/gen_method_fixtures.py.
 
-Every function takes the layer's activations A and gradients G as [N, C, h, w] float64 tensors (and what else the
-method needs) and returns raw maps [N, h, w] before ReLU/normalisation, except the input-level methods, which return
-maps at the input resolution.
+Every function takes the layer's activations A and gradients G as [N, C, h, w] float64 tensors (or volumes
+[N, C, d, h, w]: every reduction runs over all the spatial axes) and what else the method needs, and returns raw maps
+[N, h, w] ([N, d, h, w]) before ReLU/normalisation, except the input-level methods, which return maps at the input
+resolution.
 """
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 
+def spatial(t):
+    """The spatial axes of [N, C, ...spatial]."""
+    return tuple(range(2, t.dim()))
+
+
 def gradcam_weights(a, g):
-    return g.mean(dim=(2, 3))
+    return g.mean(dim=spatial(g))
 
 
 def weighted_sum(w, a):
-    return (w[:, :, None, None] * a).sum(dim=1)
+    return (w.reshape(*w.shape, *[1] * (a.dim() - 2)) * a).sum(dim=1)
 
 
 def gradcam(a, g):
@@ -25,10 +31,10 @@ def gradcam(a, g):
 def gradcam_pp_weights(a, g):
     """Chattopadhay et al. 2018, eq. 19 with exp(S) cancelled: α = G²/(2G² + ΣA·G³ + 1e-6), 0 where G = 0."""
     g2, g3 = g ** 2, g ** 3
-    sum_a = a.sum(dim=(2, 3), keepdim=True)
+    sum_a = a.sum(dim=spatial(a), keepdim=True)
     alpha = g2 / (2 * g2 + sum_a * g3 + 1e-6)
     alpha = torch.where(g != 0, alpha, torch.zeros_like(alpha))
-    return (alpha * F.relu(g)).sum(dim=(2, 3))
+    return (alpha * F.relu(g)).sum(dim=spatial(g))
 
 
 def gradcam_pp(a, g):
@@ -40,7 +46,7 @@ def hirescam(a, g):
 
 
 def xgradcam(a, g):
-    w = (g * a).sum(dim=(2, 3)) / (a.sum(dim=(2, 3)) + 1e-7)
+    w = (g * a).sum(dim=spatial(a)) / (a.sum(dim=spatial(a)) + 1e-7)
     return weighted_sum(w, a)
 
 
@@ -57,7 +63,7 @@ def projection(k):
     chosen so the map correlates positively with the uncentred channel sum (else: largest |value| positive)."""
     out = []
     for cell in k.detach().numpy():
-        c, h, w = cell.shape
+        c, *shape = cell.shape
         x = cell.reshape(c, -1).T
         xc = x - x.mean(axis=0)
         _, _, vt = np.linalg.svd(xc, full_matrices=False)
@@ -68,7 +74,7 @@ def projection(k):
             flip = dot < 0
         else:
             flip = proj[np.argmax(np.abs(proj))] < 0
-        out.append((-proj if flip else proj).reshape(h, w))
+        out.append((-proj if flip else proj).reshape(shape))
     return torch.tensor(np.stack(out), dtype=torch.float64)
 
 
@@ -83,9 +89,9 @@ def eigengradcam(a, g):
 def scorecam_weights(a, x, score_fn, targets):
     """Wang et al. 2020: masks = per-channel min-max of A upsampled with corners aligned; w = softmax_k(scores)."""
     n, c = a.shape[:2]
-    up = F.interpolate(a, size=x.shape[2:], mode='bilinear', align_corners=True)
-    lo = up.amin(dim=(2, 3), keepdim=True)
-    hi = up.amax(dim=(2, 3), keepdim=True)
+    up = F.interpolate(a, size=x.shape[2:], mode=LINEAR[a.dim() - 2], align_corners=True)
+    lo = up.amin(dim=spatial(up), keepdim=True)
+    hi = up.amax(dim=spatial(up), keepdim=True)
     masks = (up - lo) / (hi - lo + 1e-8)
     w = torch.zeros(n, c, dtype=torch.float64)
     for i in range(n):
@@ -113,8 +119,8 @@ def max_abs_channels(grad):
 def min_max(m):
     """Per-map min-max to [0, 1], and whether every map varies (a constant map has no normalised form)."""
     flat = m.reshape(m.shape[0], -1)
-    lo = flat.min(dim=1).values[:, None, None]
-    hi = flat.max(dim=1).values[:, None, None]
+    lo = flat.min(dim=1).values.reshape(-1, *[1] * (m.dim() - 1))
+    hi = flat.max(dim=1).values.reshape(-1, *[1] * (m.dim() - 1))
     varied = bool(((hi - lo) > 1e-6 * torch.maximum(hi.abs(), lo.abs())).all())
     return (m - lo) / (hi - lo), varied
 
@@ -125,13 +131,18 @@ def normalise(raw, relu=True):
     return norm
 
 
+# torch's linear interpolation mode per number of spatial axes.
+LINEAR = {1: 'linear', 2: 'bilinear', 3: 'trilinear'}
+
+
 def upsample(maps, size):
-    return F.interpolate(maps[:, None], size=size, mode='bilinear', align_corners=False)[:, 0]
+    """Half-pixel linear upsampling of maps [N, ...spatial] (bilinear for images, trilinear for volumes)."""
+    return F.interpolate(maps[:, None], size=size, mode=LINEAR[maps.dim() - 1], align_corners=False)[:, 0]
 
 
 def final_map(raw, size, relu=True):
-    """pytorch-grad-cam's order: ReLU, per-map min-max at the layer, half-pixel bilinear upsample, min-max again (so
-    every final map spans exactly [0, 1]; the upsample alone leaves peaks below 1)."""
+    """pytorch-grad-cam's order: ReLU, per-map min-max at the layer, half-pixel bilinear (trilinear) upsample, min-max
+    again (so every final map spans exactly [0, 1]; the upsample alone leaves peaks below 1)."""
     norm, varied = min_max(upsample(normalise(raw, relu), size))
     assert varied, 'constant map in a fixture'
     return norm

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The torchvision zoo suite (npm run test:zoo): generate the models and their torch references (cached in
-# .cache/zoo, or $GCAM_ZOO_DIR; see tools/gen_zoo.py), then run test/zoo/*.test.ts against them.
+# .cache/zoo, or $GCAM_ZOO_DIR; see tools/gen_zoo.py), and the 3-D zoo (.cache/zoo3d, or $GCAM_ZOO3D_DIR; see
+# tools/gen_volume_zoo.py), then run test/zoo/*.test.ts against them.
 # Without Debian's python3-torch, python3-torchvision and python3-onnx it skips with one line and exits 0.
 # Arguments are passed to the generator (architecture names, --force).
 set -euo pipefail
@@ -14,6 +15,8 @@ start=$(date +%s)
 # torch.onnx prints a page of TracerWarnings per export: they are about Python control flow frozen at the traced
 # sizes, which is what a fixed-size export means.
 PYTHONWARNINGS=ignore "$PY" tools/gen_zoo.py "$@"
+# The 3-D zoo takes no architecture names (its own are densenet3d, resnet3d, r3d_18); --force is passed on.
+PYTHONWARNINGS=ignore "$PY" tools/gen_volume_zoo.py $(printf '%s\n' "$@" | grep -x -- --force || true)
 generated=$(date +%s)
 status=0
 node --import tsx --test --test-concurrency=1 test/zoo/*.test.ts || status=$?

@@ -18,8 +18,8 @@ import { resultOf, scoreRow, type Scored } from './results.js';
 import { runRows, type RunnerContext } from './runner.js';
 
 export interface CreateOptions {
-  /** Model input size (square or [height, width]) for models with free spatial dims. */
-  size?: number | [number, number];
+  /** Model input size (one side, [height, width], or [depth, height, width] for volumes) for free spatial dims. */
+  size?: number | readonly number[];
 }
 
 /** A model ready to explain images: layers listed, compiled sessions cached for reuse across calls. */
@@ -75,7 +75,9 @@ export class ImageExplainer {
       const chunk = images.slice(start, start + run.plan.batchSize);
       const prepared: Prepared[] = [];
       for (const [i, img] of chunk.entries())
-        prepared.push(await prepareSource(img, start + i, this.inputShape, run.plan.preprocess, this.platform));
+        prepared.push(
+          await prepareSource(img, start + i, this.inputShape, run.plan.preprocess, this.platform, run.plan.intensity),
+        );
       results.push(...(await this.explainChunk(run, prepared, start)));
       options.onProgress?.(Math.min(start + run.plan.batchSize, images.length), images.length);
     }
@@ -107,7 +109,7 @@ export class ImageExplainer {
         try {
           batch.push({
             index: i,
-            prepared: await prepareSource(next.value, i, this.inputShape, run.plan.preprocess, this.platform),
+            prepared: await prepareSource(next.value, i, this.inputShape, run.plan.preprocess, this.platform, run.plan.intensity),
           });
         } catch (e) {
           if (!skip || !(e instanceof GcamError)) throw e;
@@ -331,9 +333,8 @@ function outputsOf(
   inputShape: readonly number[],
 ): { maps: LayerMaps; layer: LayerRef }[] {
   if (!plan.combine) return perLayer.map((maps, i) => ({ maps, layer: plan.layers[i] }));
-  const [, , ih, iw] = inputShape;
   const layer = { name: plan.layers.map((l) => l.name).join('+'), tensor: plan.layers.map((l) => l.tensor).join('+') };
-  return [{ maps: averageLayerMaps(perLayer, ih, iw, true, plan.relu), layer }];
+  return [{ maps: averageLayerMaps(perLayer, inputShape.slice(2), true, plan.relu), layer }];
 }
 
 /** Scores that are NaN or ±Infinity make every map meaningless: an error naming the image and the class. */

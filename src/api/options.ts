@@ -5,9 +5,15 @@ import type { PreprocessSpec } from '../image/preprocess.js';
 import type { RawImage } from '../image/raw.js';
 import type { Runtime } from '../runtime/types.js';
 import type { GcamError } from '../errors.js';
+import type { IntensitySpec } from '../volume/intensity.js';
+import type { VolumeSource } from '../volume/prepare.js';
 
-/** An image to explain: a decoded image, a file path/bytes (decoded by the platform), or a preprocessed tensor. */
-export type ImageSource = string | Uint8Array | RawImage | { tensor: Float32Array; dims: readonly number[]; name?: string };
+/**
+ * An image to explain: a decoded image, a file path/bytes (decoded by the platform), a preprocessed tensor, or a
+ * volume on its own voxel grid (intensity preset and resampling to the model's size applied by gcam).
+ */
+export type ImageSource =
+  string | Uint8Array | RawImage | { tensor: Float32Array; dims: readonly number[]; name?: string } | VolumeSource;
 
 /** What a platform adds to the core: an inference engine and image decoding (Node: onnxruntime-node + sharp). */
 export interface Platform {
@@ -49,6 +55,11 @@ export interface ExplainOptions {
   layout?: LayerLayout | 'auto';
   /** Apply ReLU to the final map (default true). Without it the map is signed, scaled to [-1, 1] by max |value|. */
   relu?: boolean;
+  /**
+   * Volumes: the intensity preset applied to a VolumeSource before it is resampled to the model's size
+   * ('ct:40,400', 'percentile:0.5,99.5', 'zscore', 'range:0,1', or 'none', the default; see volume/intensity.ts).
+   */
+  intensity?: string | IntensitySpec;
   /** Preprocessing: a preset name, 'none' (only for tensors), or a full spec. Default 'imagenet'. */
   preprocess?: 'imagenet' | 'caffe' | 'none' | PreprocessSpec;
   /** Fields replacing those of the preset (e.g. a mean, resize mode or channel order of your own training). */
@@ -94,18 +105,26 @@ export interface ExplainResult {
    * by '+' for combined layers). */
   layer: string;
   tensor: string;
-  /** The map on the image at its own resolution: [0, 1] (or [-1, 1] with relu off), like inputMap. */
+  /**
+   * The map on the image at its own resolution: [0, 1] (or [-1, 1] with relu off), like inputMap. Row-major
+   * [height, width]; for volumes [depth, height, width] (tensor axes 2, 3, 4; a NIfTI's voxel axes i, j, k) on the
+   * volume's own voxel grid.
+   */
   map: Float32Array;
   width: number;
   height: number;
+  /** Volumes only: the map's extent along tensor axis 2 (absent for 2-D images, as inputDepth and layerDepth). */
+  depth?: number;
   /** The final map at the model input's resolution: normalised at the layer, upsampled, normalised again. */
   inputMap: Float32Array;
   inputWidth: number;
   inputHeight: number;
+  inputDepth?: number;
   /** The map at the layer's resolution before upsampling (after ReLU/normalisation). */
   layerMap: Float32Array;
   layerWidth: number;
   layerHeight: number;
+  layerDepth?: number;
   /** True when the map was constant (returned as zeros): the class has no gradient signal at this layer. */
   constant: boolean;
   predictions: Prediction[];

@@ -9,6 +9,7 @@ import { METHOD_NAMES, methodFor } from '../cam/methods/index.js';
 import type { LayerLayout } from '../cam/tokens.js';
 import { PRESETS, preset, type PreprocessSpec } from '../image/preprocess.js';
 import { labelsFor, resolveClass } from '../labels/labels.js';
+import { intensityText, parseIntensity, type IntensitySpec } from '../volume/intensity.js';
 import type { ExplainOptions, TargetSpec } from './options.js';
 
 export interface LayerRef {
@@ -40,14 +41,16 @@ export interface ExplainPlan {
   spatial: { grid?: [number, number]; layout?: LayerLayout | 'auto' };
   session: { useProbabilities?: boolean; threads?: number };
   topPredictions: number;
-  /** How images become model inputs; 'none': only tensors are accepted. */
+  /** How images become model inputs; 'none': only tensors are accepted (always 'none' for volume models). */
   preprocess: PreprocessSpec | 'none';
+  /** The intensity preset of volume sources. */
+  intensity: IntensitySpec;
 }
 
 /** What the plan needs to know about the model. */
 export interface ModelFacts {
   numClasses: number;
-  /** [N, C, H, W] as compiled (N: the model's fixed batch, or 1). */
+  /** [N, C, H, W] or [N, C, D, H, W] as compiled (N: the model's fixed batch, or 1). */
   inputShape: readonly number[];
   /** The model's own batch size when its input fixes one. */
   fixedBatch?: number;
@@ -96,14 +99,33 @@ export function resolvePlan(model: ModelFacts, imageCount: number | undefined, o
     spatial: { grid: options.grid, layout: options.layout },
     session: { useProbabilities: options.useProbabilities, threads },
     topPredictions: Math.min(positiveInt('topPredictions', options.topPredictions) ?? 5, k),
-    preprocess: resolvePreprocess(options, model.inputShape),
+    preprocess: model.inputShape.length === 5 ? volumePreprocess(options) : resolvePreprocess(options, model.inputShape),
+    intensity: resolveIntensity(options),
   };
 }
 
 /** 8 images per run, fewer for large inputs (MAX_DEFAULT_BATCH_ELEMENTS). */
 function defaultBatch(inputShape: readonly number[]): number {
-  const [, c, h, w] = inputShape;
-  return Math.max(1, Math.min(8, Math.floor(MAX_DEFAULT_BATCH_ELEMENTS / (c * h * w))));
+  const per = inputShape.slice(1).reduce((a, b) => a * b, 1);
+  return Math.max(1, Math.min(8, Math.floor(MAX_DEFAULT_BATCH_ELEMENTS / per)));
+}
+
+/** Volume models read tensors or volumes (their intensity preset), never photos: an image preset is a mistake. */
+function volumePreprocess(options: ExplainOptions): 'none' {
+  if (options.preprocess !== undefined && options.preprocess !== 'none')
+    throw new InvalidOptionError(
+      'preprocess',
+      `applies to 2-D images; this model takes volumes [N, C, D, H, W]: use 'none' (tensors) and an intensity preset for volumes.`,
+    );
+  return 'none';
+}
+
+function resolveIntensity(options: ExplainOptions): IntensitySpec {
+  const v = options.intensity;
+  if (v === undefined) return { kind: 'none' };
+  if (typeof v === 'string') return parseIntensity(v);
+  if (typeof v === 'object' && v !== null && typeof v.kind === 'string') return parseIntensity(intensityText(v));
+  throw new InvalidOptionError('intensity', `must be a preset text or spec; got ${JSON.stringify(v)}.`);
 }
 
 /** The core count assumed when the platform does not tell. */

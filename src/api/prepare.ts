@@ -3,38 +3,57 @@ import { InvalidInputError } from '../errors.js';
 import { prepareImage, type Geometry, type PreprocessSpec } from '../image/preprocess.js';
 import type { RawImage } from '../image/raw.js';
 import type { ImageSource, Platform } from './options.js';
+import type { IntensitySpec } from '../volume/intensity.js';
+import { isVolumeSource, prepareVolume } from '../volume/prepare.js';
 
 export interface Prepared {
   source: string;
   tensor: Float32Array;
   /** How the original image maps to the model input; absent for tensor inputs. */
   geometry?: Geometry;
+  /** A volume source's own grid [D, H, W], where maps are carried back to. */
+  volume?: { original: number[] };
 }
 
-/** @param inputShape [N, C, H, W] the model takes; `index` names unnamed sources in messages. */
+/**
+ * @param inputShape [N, C, H, W] (or [N, C, D, H, W]) the model takes; `index` names unnamed sources in messages.
+ * @param intensity the preset of volume sources
+ */
 export async function prepareSource(
   img: ImageSource,
   index: number,
   inputShape: readonly number[],
   preprocess: PreprocessSpec | 'none',
   platform: Platform,
+  intensity: IntensitySpec = { kind: 'none' },
 ): Promise<Prepared> {
-  const [, c, h, w] = inputShape;
+  const [, c, ...size] = inputShape;
+  if (isVolumeSource(img)) {
+    const source = img.name ?? `volume #${index}`;
+    const { tensor, original } = prepareVolume(img, source, inputShape, intensity);
+    return { source, tensor, volume: { original } };
+  }
   if (typeof img === 'object' && img !== null && 'tensor' in img) {
     if (!(img.tensor instanceof Float32Array) || !Array.isArray(img.dims) || !img.dims.every((d) => Number.isInteger(d)))
       throw new InvalidInputError(
         `Tensor input ${img.name ?? `#${index}`} must be { tensor: Float32Array, dims: integer[] }; got tensor ${describeType(img.tensor)} and dims ${describeType(img.dims)}.`,
       );
-    const dims = img.dims.length === 4 && img.dims[0] === 1 ? img.dims.slice(1) : img.dims;
-    if (dims.length !== 3 || dims[0] !== c || dims[1] !== h || dims[2] !== w || img.tensor.length !== c * h * w)
+    const want = [c, ...size];
+    const dims = img.dims.length === want.length + 1 && img.dims[0] === 1 ? img.dims.slice(1) : img.dims;
+    const per = want.reduce((a, b) => a * b, 1);
+    if (dims.length !== want.length || dims.some((d, i) => d !== want[i]) || img.tensor.length !== per)
       throw new InvalidInputError(
-        `Tensor input ${img.name ?? `#${index}`} is [${img.dims.join(', ')}] with ${img.tensor.length} values; the model takes [${c}, ${h}, ${w}].`,
+        `Tensor input ${img.name ?? `#${index}`} is [${img.dims.join(', ')}] with ${img.tensor.length} values; the model takes [${want.join(', ')}].`,
       );
     const source = img.name ?? `tensor #${index}`;
     checkFinite(img.tensor, `Tensor input ${source}`);
     return { source, tensor: img.tensor };
   }
   const source = describe(img, index);
+  if (size.length !== 2)
+    throw new InvalidInputError(
+      `${source} is a 2-D image; this model takes volumes [${inputShape.join(', ')}]: give a volume (.npy, .nii, .nii.gz) or a tensor.`,
+    );
   if (preprocess === 'none')
     throw new InvalidInputError(`Preprocessing 'none' needs preprocessed tensors (.npy), but ${source} is an image.`);
   const raw = typeof img === 'string' || img instanceof Uint8Array ? await platform.decodeImage(img) : checkRaw(img, source);
@@ -45,6 +64,7 @@ export async function prepareSource(
 /** How an input is named in results and messages. */
 export function nameOf(img: ImageSource, index: number): string {
   if (typeof img === 'object' && img !== null && 'tensor' in img) return img.name ?? `tensor #${index}`;
+  if (isVolumeSource(img)) return img.name ?? `volume #${index}`;
   try {
     return describe(img, index);
   } catch {

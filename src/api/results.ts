@@ -3,6 +3,7 @@ import { normalizeMaps } from '../cam/postprocess.js';
 import { outputProbabilities, softmax, topIndices } from '../cam/scores.js';
 import type { OutputActivation } from '../autodiff/rewrite.js';
 import { mapToOriginal } from '../image/preprocess.js';
+import { carryToGrid } from '../volume/prepare.js';
 import type { LayerMaps } from './layer-maps.js';
 import type { ExplainResult, Prediction } from './options.js';
 import type { ExplainPlan, LayerRef } from './plan.js';
@@ -45,16 +46,22 @@ export function resultOf(
   plan: ExplainPlan,
   inputShape: readonly number[],
 ): ExplainResult {
-  const [, , ih, iw] = inputShape;
-  const layerMap = maps.layerMaps.slice(j * maps.lh * maps.lw, (j + 1) * maps.lh * maps.lw);
-  const inputMap = maps.inputMaps.slice(j * ih * iw, (j + 1) * ih * iw);
+  const inputSize = inputShape.slice(2);
+  const inputPer = inputSize.reduce((a, b) => a * b, 1);
+  const layerPer = maps.layerSize.reduce((a, b) => a * b, 1);
+  const layerMap = maps.layerMaps.slice(j * layerPer, (j + 1) * layerPer);
+  const inputMap = maps.inputMaps.slice(j * inputPer, (j + 1) * inputPer);
   const constant = maps.constant[j];
   const g = prepared.geometry;
+  const grid = prepared.volume?.original;
   let map: Float32Array = inputMap;
-  if (g) {
-    const carried = mapToOriginal(inputMap, g);
-    map = plan.augSmooth ? carried : normalizeMaps({ data: carried, dims: [1, g.original[1], g.original[0]] }, plan.relu).data;
-  }
+  // Carried back onto the original image (or voxel grid) and normalised again, except the unnormalised aug-smooth mean.
+  const renormalise = (data: Float32Array, dims: number[]) =>
+    plan.augSmooth ? data : normalizeMaps({ data, dims: [1, ...dims] }, plan.relu).data;
+  if (g) map = renormalise(mapToOriginal(inputMap, g), [g.original[1], g.original[0]]);
+  else if (grid) map = renormalise(carryToGrid(inputMap, inputSize, grid), [...grid]);
+  const volume = inputSize.length === 3;
+  const [ow, oh] = g ? g.original : [];
   return {
     method: plan.method.name,
     image: row.image,
@@ -67,14 +74,17 @@ export function resultOf(
     layer: layer.name,
     tensor: layer.tensor,
     map,
-    width: g ? g.original[0] : iw,
-    height: g ? g.original[1] : ih,
+    width: ow ?? (grid ?? inputSize).at(-1)!,
+    height: oh ?? (grid ?? inputSize).at(-2)!,
+    ...(volume && { depth: (grid ?? inputSize)[0] }),
     inputMap,
-    inputWidth: iw,
-    inputHeight: ih,
+    inputWidth: inputSize.at(-1)!,
+    inputHeight: inputSize.at(-2)!,
+    ...(volume && { inputDepth: inputSize[0] }),
     layerMap,
-    layerWidth: maps.lw,
-    layerHeight: maps.lh,
+    layerWidth: maps.layerSize.at(-1)!,
+    layerHeight: maps.layerSize.at(-2)!,
+    ...(volume && { layerDepth: maps.layerSize[0] }),
     constant,
     predictions: scored.predictions,
     warnings: constant

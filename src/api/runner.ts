@@ -26,14 +26,14 @@ export interface RowsRun {
 
 export interface RunnerContext {
   sessions: SessionCache;
-  /** [N, C, H, W] the model takes. */
+  /** [N, C, H, W] (or [N, C, D, H, W] for volumes) the model takes. */
   inputShape: readonly number[];
   inputName: string;
   numClasses: number;
 }
 
 /**
- * @param x the rows' model inputs [rows, C, H, W]
+ * @param x the rows' model inputs [rows, C, H, W] (or [rows, C, D, H, W])
  * @param targets the class of each row; undefined: the row's predicted class (first top score of its first run)
  */
 export async function runRows(
@@ -45,18 +45,21 @@ export async function runRows(
   if (!plan.augSmooth) return runOnce(rc, plan, x, targets);
   // aug-smooth: the final maps of flipped and brightness-scaled copies (cam/augment.ts), each flipped back, averaged
   // as they are (pytorch-grad-cam's order). The classes are those of the original inputs.
-  const [, , ih, iw] = rc.inputShape;
+  // Flips are along the last (width) axis, which is contiguous in 2-D images and volumes alike.
+  const inputSize = rc.inputShape.slice(2);
+  const iw = inputSize[inputSize.length - 1];
+  const planeSize = inputSize.slice(0, -1).reduce((a, b) => a * b, 1);
   const first = await runOnce(rc, plan, x, targets);
   const runs: LayerMaps[][] = [];
   for (const aug of AUGMENTATIONS) {
-    const { maps } = !aug.flip && aug.factor === 1 ? first : await runOnce(rc, plan, augmentInput(x, ih, iw, aug), first.classes);
+    const { maps } =
+      !aug.flip && aug.factor === 1 ? first : await runOnce(rc, plan, augmentInput(x, planeSize, iw, aug), first.classes);
     runs.push(aug.flip ? maps.map((m) => ({ ...m, inputMaps: flipMaps(m.inputMaps, iw) })) : maps);
   }
   const maps = runs[0].map((_, li) =>
     averageLayerMaps(
       runs.map((r) => r[li]),
-      ih,
-      iw,
+      inputSize,
       false,
       plan.relu,
     ),
@@ -70,10 +73,10 @@ async function runOnce(
   x: Float32Array,
   targets: readonly (number | undefined)[],
 ): Promise<RowsRun> {
-  const [, c, ih, iw] = rc.inputShape;
-  const per = c * ih * iw;
+  const [, c, ...inputSize] = rc.inputShape;
+  const per = c * inputSize.reduce((a, b) => a * b, 1);
   const rows = targets.length;
-  const inputDims = [rows, c, ih, iw];
+  const inputDims = [rows, c, ...inputSize];
   const k = rc.numClasses;
   const req = plan.method.requires;
   const layerTensors = plan.inputOnly ? [] : [...new Set(plan.layers.map((l) => l.tensor))];
@@ -128,11 +131,11 @@ async function runOnce(
       tail: tail && ((acts, row) => tail.scores(acts, x.subarray(row * per, (row + 1) * per))),
       settings: plan.settings,
       gradCamAtInput: values
-        ? () => finishMaps(rawMaps(gradcam.compute({ ...ctx }) as CamOutput, values, false, inputDims), true, ih, iw).inputMaps
+        ? () => finishMaps(rawMaps(gradcam.compute({ ...ctx }) as CamOutput, values, false, inputDims), true, inputSize).inputMaps
         : undefined,
     };
     const raw = rawMaps(await plan.method.compute(ctx), values, plan.eigenSmooth, inputDims);
-    maps.push(finishMaps(raw, plan.relu, ih, iw));
+    maps.push(finishMaps(raw, plan.relu, inputSize));
   }
   return { maps, classes: settled, scores: scores! };
 }
@@ -142,11 +145,12 @@ async function runOnce(
  * channels-last maps transposed (cam/tokens.ts); an activations-only run has no gradient to move.
  */
 function spatial(lr: LayerResult, rows: number, inputShape: readonly number[], plan: ExplainPlan): SpatialLayer {
-  const [, , ih, iw] = inputShape;
   const hasGradient = lr.gradient.length > 0;
-  const s = toSpatialLayer(
-    { dims: lr.dims, activation: lr.activation, gradient: hasGradient ? lr.gradient : lr.activation },
-    { ...plan.spatial, inputSize: [ih, iw], batch: rows },
-  );
+  const values = { dims: lr.dims, activation: lr.activation, gradient: hasGradient ? lr.gradient : lr.activation };
+  // Volumes have no token or channels-last layouts to detect: their layers are read as [N, C, d, h, w].
+  const s =
+    inputShape.length === 4
+      ? toSpatialLayer(values, { ...plan.spatial, inputSize: [inputShape[2], inputShape[3]], batch: rows })
+      : toSpatialLayer(values, { layout: 'nchw' });
   return hasGradient ? s : { ...s, gradient: new Float32Array(0) };
 }

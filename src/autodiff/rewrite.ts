@@ -124,10 +124,10 @@ export function imageInput(view: GraphView): GraphView['inputs'][number] {
   const input = view.inputs[0];
   const floatTypes: number[] = [DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE];
   const rank = input.dims?.length;
-  if (!floatTypes.includes(input.elemType) || (rank !== undefined && rank !== 4)) {
+  if (!floatTypes.includes(input.elemType) || (rank !== undefined && rank !== 4 && rank !== 5)) {
     throw new InvalidModelError(
-      `The model input '${input.name}' is not a float image tensor [N, C, H, W] (it is ${rank ?? '?'}-D of ONNX type ${input.elemType}). ` +
-        `gcam needs an image classifier taking float NCHW input; re-export the model with the preprocessing outside the graph.`,
+      `The model input '${input.name}' is not a float image tensor [N, C, H, W] or volume [N, C, D, H, W] (it is ${rank ?? '?'}-D of ONNX type ${input.elemType}). ` +
+        `gcam needs a classifier taking float NCHW (or NCDHW) input; re-export the model with the preprocessing outside the graph.`,
     );
   }
   // Otherwise no layer would depend on the image, and the error would surface later as a puzzling "no layer".
@@ -138,7 +138,7 @@ export function imageInput(view: GraphView): GraphView['inputs'][number] {
   return input;
 }
 
-/** Compiles the explain model of an image classifier (one float NCHW input). */
+/** Compiles the explain model of an image (or volume) classifier (one float NCHW or NCDHW input). */
 export async function compileExplainModel(
   runtime: Runtime,
   model: DecodedModel,
@@ -147,8 +147,11 @@ export async function compileExplainModel(
 ): Promise<ExplainModel> {
   const view = viewIn ?? new GraphView(model.proto);
   const input = imageInput(view);
-  if (options.inputShape.length !== 4)
-    throw new InvalidInputError(`inputShape must be [N, C, H, W]; got [${options.inputShape.join(', ')}].`);
+  const rank = options.inputShape.length;
+  if (input.dims ? rank !== input.dims.length : rank !== 4 && rank !== 5)
+    throw new InvalidInputError(
+      `inputShape must be [N, C, ${input.dims?.length === 5 ? 'D, ' : ''}H, W]; got [${options.inputShape.join(', ')}].`,
+    );
   return compileExplainGraph(runtime, model, { ...options, inputShapes: { [input.name]: options.inputShape } }, view);
 }
 

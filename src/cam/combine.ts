@@ -16,8 +16,8 @@ export function rawMaps(
   inputDims: readonly number[],
 ): CamMaps {
   if (out.kind === 'input') {
-    const [n, , h, w] = inputDims;
-    return { data: out.data, dims: [n, h, w] };
+    const [n, , ...spatial] = inputDims;
+    return { data: out.data, dims: [n, ...spatial] };
   }
   if (!layer) throw new InvalidInputError('This method needs a target layer.');
   const { n, c, positions } = layerLayout(layer.dims);

@@ -1,7 +1,7 @@
 /**
- * Post-processing shared by the CAM methods, platform-free, on Float32Arrays of maps [N, h, w]:
- * ReLU, per-image min-max normalisation to [0, 1], and bilinear resizing with half-pixel centres
- * (the convention of OpenCV INTER_LINEAR and of torch F.interpolate(mode='bilinear', align_corners=False)).
+ * Post-processing shared by the CAM methods, platform-free, on Float32Arrays of maps [N, h, w] (or volumes
+ * [N, d, h, w]): ReLU, per-image min-max normalisation to [0, 1], and bilinear (trilinear) resizing with half-pixel
+ * centres (the convention of OpenCV INTER_LINEAR and of torch F.interpolate(align_corners=False)).
  * The final map is finalizeMaps(raw, H, W): ReLU, normalise at the layer's resolution, upsample, normalise again.
  */
 import { InvalidInputError } from '../errors.js';
@@ -130,6 +130,47 @@ export function resizeBilinear(maps: CamMaps, outH: number, outW: number, alignC
   return { data, dims: [n, outH, outW] };
 }
 
+/**
+ * Multilinear resize of maps [N, ...spatial] (any number of spatial axes) to [N, ...out], one axis at a time with the
+ * taps of resizeBilinear along each: half-pixel centres clamped at the borders, or corners aligned. Linear
+ * interpolation is separable, so the passes give the tensor-product weights of torch F.interpolate(mode='linear' |
+ * 'bilinear' | 'trilinear') exactly; intermediate passes are kept in float64.
+ */
+export function resizeLinear(maps: CamMaps, out: readonly number[], alignCorners = false): CamMaps {
+  const [n, ...spatial] = maps.dims;
+  if (spatial.length !== out.length || spatial.length === 0)
+    throw new InvalidInputError(`resizeLinear takes maps [N, ...${out.length} axes]; got [${maps.dims.join(', ')}].`);
+  if (!out.every((o) => Number.isInteger(o) && o > 0))
+    throw new InvalidInputError(`The output size must be positive integers; got ${out.join('×')}.`);
+  if (spatial.some((s) => s <= 0)) throw new InvalidInputError(`Cannot resize empty maps [${maps.dims.join(', ')}].`);
+  checkLength(maps);
+  if (spatial.length === 2) return resizeBilinear(maps, out[0], out[1], alignCorners);
+  const taps = alignCorners ? cornerTaps : axisTaps;
+  let cur: Float64Array = Float64Array.from(maps.data);
+  const shape = [n, ...spatial];
+  for (let axis = 1; axis < shape.length; axis++) {
+    const size = shape[axis];
+    const target = out[axis - 1];
+    if (size === target) continue;
+    const t = taps(size, target);
+    // Blocks before the axis × the axis × the contiguous run after it.
+    const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const next = new Float64Array(outer * target * inner);
+    for (let o = 0; o < outer; o++)
+      for (let q = 0; q < target; q++) {
+        const a = (o * size + t.i0[q]) * inner;
+        const b = (o * size + t.i1[q]) * inner;
+        const w = t.t[q];
+        const dst = (o * target + q) * inner;
+        for (let r = 0; r < inner; r++) next[dst + r] = cur[a + r] * (1 - w) + cur[b + r] * w;
+      }
+    cur = next;
+    shape[axis] = target;
+  }
+  return { data: Float32Array.from(cur), dims: [n, ...out] };
+}
+
 export interface FinalMaps extends NormalizedMaps {
   /** The same maps at the layer's resolution: after ReLU (unless signed) and normalisation, before upsampling. */
   layer: NormalizedMaps;
@@ -142,9 +183,17 @@ export interface FinalMaps extends NormalizedMaps {
  * extreme falls between output pixel centres. constant[n]: the map had no signal at the layer (or after upsampling).
  */
 export function finalizeMaps(raw: CamMaps, outH: number, outW: number, applyRelu = true): FinalMaps {
+  return finalizeMapsTo(raw, [outH, outW], applyRelu);
+}
+
+/**
+ * finalizeMaps for maps with any number of spatial axes: volumes [N, d, h, w] are upsampled trilinearly with
+ * half-pixel centres (torch interpolate(mode='trilinear', align_corners=False)) to [N, ...out].
+ */
+export function finalizeMapsTo(raw: CamMaps, out: readonly number[], applyRelu = true): FinalMaps {
   const layer = normalizeMaps(raw, applyRelu);
-  const [, h, w] = layer.dims;
-  const upsampled = h === outH && w === outW ? layer : resizeBilinear(layer, outH, outW);
+  const same = layer.dims.length === out.length + 1 && out.every((o, i) => o === layer.dims[i + 1]);
+  const upsampled = same ? layer : resizeLinear(layer, out);
   const final = normalizeMaps(upsampled, applyRelu);
   return { ...final, constant: final.constant.map((c, i) => c || layer.constant[i]), layer };
 }

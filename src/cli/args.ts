@@ -18,7 +18,8 @@ Usage:
                [--method M] [--aug-smooth] [--eigen-smooth] [--combine-layers]
                [--score-cam-batch B] [--score-cam-channels K] [--ablation-batch B]
                [--grid RxC] [--layout auto|nchw|nhwc|tokens]
-               [--preprocess imagenet|caffe|none] [--size S] [--labels F]
+               [--preprocess imagenet|caffe|none] [--size S|H,W|D,H,W] [--labels F]
+               [--intensity none|ct:L,W|percentile:LO,HI|zscore|range:A,B] [--frame T]  (volumes: .nii, .nii.gz)
                [--resize stretch|crop|letterbox] [--channel-order RGB|BGR] [--range 1|255] [--mean a,b,c] [--std a,b,c]
                [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
                [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--manifest F] [--resume | --overwrite] [--quiet]
@@ -31,7 +32,7 @@ Usage:
                [--road-noise S] [--seed S] [--tolerance PX] [--sanity-steps K] [--preprocess ...] [--size S] [--labels F]
                [--batch-size B] [--threads T] [--json F] [--csv F] [--out DIR] [--quiet]
                (faithfulness of each method's maps; see docs/evaluate.md)
-  gcam layers <model.onnx> [--size S]
+  gcam layers <model.onnx> [--size S|H,W|D,H,W]
   gcam methods
   gcam info <model.onnx>
   gcam view [model.onnx] [images or .npy...] [--port P] [--labels F] [--preprocess P] [--size S]
@@ -68,6 +69,8 @@ const OPTIONS = {
   'channel-order': { type: 'string' },
   range: { type: 'string' },
   size: { type: 'string' },
+  intensity: { type: 'string' },
+  frame: { type: 'string' },
   labels: { type: 'string' },
   'batch-size': { type: 'string' },
   threads: { type: 'string' },
@@ -166,6 +169,16 @@ export function intOption(v: string | undefined, name: string, min?: number, max
     throw new UsageError(`--${name} must be an integer${range}; got '${v}'.`);
   }
   return n;
+}
+
+/** --size: one side, or every spatial side separated by commas (H,W; D,H,W for volume models). */
+export function sizeOption(v: string | undefined): number | number[] | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',');
+  if (parts.length === 1) return intOption(v, 'size', 1);
+  if (parts.length > 3 || parts.some((x) => !/^\s*\d+\s*$/.test(x) || Number(x) < 1))
+    throw new UsageError(`--size must be S, H,W or D,H,W (positive integers); got '${v}'.`);
+  return parts.map(Number);
 }
 
 /** --grid RxC (token grid of a vision transformer layer). */

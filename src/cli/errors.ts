@@ -23,6 +23,7 @@ const FLAG_OF_OPTION: { [option in keyof ExplainOptions | keyof PreprocessSpec |
   layout: '--layout',
   relu: '--no-relu',
   preprocess: '--preprocess',
+  intensity: '--intensity',
   resize: '--resize',
   channelOrder: '--channel-order',
   range: '--range',

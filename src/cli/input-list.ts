@@ -11,8 +11,8 @@ import { readText } from './inputs.js';
 import { UsageError } from './args.js';
 import { osReason } from './file-kind.js';
 
-/** The extensions a folder is searched for: the image formats sharp decodes here, and .npy tensors. */
-export const INPUT_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'gif', 'avif', 'npy'] as const;
+/** The extensions a folder is searched for: the image formats sharp decodes here, .npy tensors and NIfTI volumes. */
+export const INPUT_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'gif', 'avif', 'npy', 'nii', 'nii.gz'] as const;
 
 /** One input path, or an argument that named none (reported like an unreadable file, in its place in the order). */
 export type InputEntry = { path: string } | { path: string; error: string };

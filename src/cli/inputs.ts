@@ -1,22 +1,38 @@
-/** Reading what the command line names: images and .npy tensors to explain, and text files such as --labels. */
+/** Reading what the command line names: images, .npy tensors and NIfTI volumes to explain, and text files such as --labels. */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { GcamError, ImageReadError, parseNpy, readImage } from '../node.js';
 import type { RawImage } from '../image/raw.js';
+import { readNifti, type NiftiVolume } from '../volume/nifti.js';
+import type { VolumeSource } from '../volume/prepare.js';
 import { UsageError } from './args.js';
 import { fileKind, osReason } from './file-kind.js';
 
 export interface LoadedInput {
-  source: (RawImage & { name: string }) | { tensor: Float32Array; dims: readonly number[]; name: string };
+  source:
+    | (RawImage & { name: string })
+    | { tensor: Float32Array; dims: readonly number[]; name: string }
+    | (VolumeSource & { name: string });
   /** The decoded photo, to draw its overlay on; undefined for tensors. */
   photo?: RawImage;
+  /** A NIfTI input's header and affine: its heatmaps are written on its grid, its peaks in world coordinates. */
+  nifti?: NiftiVolume;
   /** The path it was read from (a batched .npy gives several inputs). */
   path: string;
 }
 
-/** The inputs one path gives (a batched .npy [N,C,H,W] gives N, named 'x.npy[i]'); a GcamError when it cannot be read. */
-export async function readPath(path: string): Promise<LoadedInput[]> {
-  if (extname(path).toLowerCase() === '.npy') return readTensors(path);
+/** Whether a path names a NIfTI volume (.nii or .nii.gz). */
+export function isNiftiPath(path: string): boolean {
+  return /\.nii(\.gz)?$/i.test(path);
+}
+
+/**
+ * The inputs one path gives (a batched .npy [N,C,H,W] gives N, named 'x.npy[i]'); a GcamError when it cannot be read.
+ * `inputShape`: the model's, which tells a volume model's .npy ranks apart; `frame`: a NIfTI series' volume.
+ */
+export async function readPath(path: string, inputShape: readonly number[], frame?: number): Promise<LoadedInput[]> {
+  if (extname(path).toLowerCase() === '.npy') return readTensors(path, inputShape);
+  if (isNiftiPath(path)) return [readVolume(path, frame)];
   checkRegularFile(path, 'Image', (m) => new ImageReadError(m));
   const photo = { ...(await readImage(path)), name: path };
   return [{ source: photo, photo, path }];
@@ -32,21 +48,38 @@ export function misfit({ source, path }: LoadedInput, inputShape: readonly numbe
   return `'${path}' is [${source.dims.join(', ')}]; the model takes [${want.join(', ')}].`;
 }
 
-function readTensors(path: string): LoadedInput[] {
+function readBytes(path: string): Buffer {
   const fail = (m: string) => new ImageReadError(m);
   checkRegularFile(path, 'Input', fail);
-  let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw fail(`Input '${path}' cannot be read: ${osReason(e)}.`);
   }
-  const arr = parseNpy(bytes, `'${path}'`);
-  if (arr.dims.length !== 3 && arr.dims.length !== 4) throw fail(`'${path}' is [${arr.dims}]: expected [N,C,H,W] or [C,H,W].`);
+}
+
+/** A NIfTI volume on its own grid (one channel; the library applies --intensity and resamples it). */
+function readVolume(path: string, frame?: number): LoadedInput {
+  const nifti = readNifti(readBytes(path), `'${path}'`, frame);
+  return { source: { volume: nifti.data, dims: nifti.dims, name: path }, nifti, path };
+}
+
+function readTensors(path: string, inputShape: readonly number[]): LoadedInput[] {
+  const fail = (m: string) => new ImageReadError(m);
+  const arr = parseNpy(readBytes(path), `'${path}'`);
+  // Images: [N,C,H,W] or [C,H,W]. Volumes: [N,C,D,H,W], [C,D,H,W], or [D,H,W] for a one-channel model.
+  const volume = inputShape.length === 5;
+  const ranks = volume ? (inputShape[1] === 1 ? [3, 4, 5] : [4, 5]) : [3, 4];
+  const batched = volume ? 5 : 4;
+  if (!ranks.includes(arr.dims.length))
+    throw fail(
+      `'${path}' is [${arr.dims}]: expected ${volume ? `[N,C,D,H,W] or [C,D,H,W]${inputShape[1] === 1 ? ' or [D,H,W]' : ''}` : '[N,C,H,W] or [C,H,W]'}.`,
+    );
   // An empty dimension gives no input at all, and a batch of none would vanish from the run without a word.
   if (!arr.dims.every((d) => Number.isSafeInteger(d) && d > 0))
     throw fail(`'${path}' is [${arr.dims}]: every dimension must be a positive integer.`);
-  const [n, ...chw] = arr.dims.length === 4 ? arr.dims : [1, ...arr.dims];
+  const dims = volume && arr.dims.length === 3 ? [1, ...arr.dims] : arr.dims;
+  const [n, ...chw] = dims.length === batched ? dims : [1, ...dims];
   const per = chw.reduce((a, b) => a * b, 1);
   return Array.from({ length: n }, (_, i) => ({
     source: { tensor: arr.data.subarray(i * per, (i + 1) * per), dims: chw, name: n > 1 ? `${path}[${i}]` : path },
@@ -89,12 +122,12 @@ export interface LoadedInputs {
  * Every path read at once, for a command that needs its inputs together (gcam evaluate); a path that cannot be read
  * is reported and skipped so the others are still used.
  */
-export async function loadInputs(paths: readonly string[]): Promise<LoadedInputs> {
+export async function loadInputs(paths: readonly string[], inputShape: readonly number[]): Promise<LoadedInputs> {
   const inputs: LoadedInput[] = [];
   const failed: string[] = [];
   for (const path of paths) {
     try {
-      inputs.push(...(await readPath(path)));
+      inputs.push(...(await readPath(path, inputShape)));
     } catch (e) {
       if (!(e instanceof GcamError)) throw e;
       skip(failed, path, e.message);

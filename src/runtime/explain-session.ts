@@ -48,15 +48,15 @@ export class ExplainSession {
   }
 
   /**
-   * @param input float32 NCHW data, N = input.length / (C·H·W)
+   * @param input float32 NCHW (or NCDHW) data, N = input.length / (C·H·W) (C·D·H·W)
    * @param targetWeights [N, numClasses]: the score explained for image n is Σ_k scores[n,k]·targetWeights[n,k]; a row
    *   of zeros explains image n's predicted class (its first top score, chosen inside the run: autodiff/seed.ts)
    */
   async run(input: Float32Array, targetWeights: Float32Array): Promise<ExplainRun> {
-    const [, c, h, w] = this.inputShape;
-    const per = c * h * w;
+    const one = this.inputShape.slice(1);
+    const per = one.reduce((a, b) => a * b, 1);
     if (input.length === 0 || input.length % per !== 0)
-      throw new InvalidInputError(`Input holds ${input.length} values, not a whole number of [${c}, ${h}, ${w}] images.`);
+      throw new InvalidInputError(`Input holds ${input.length} values, not a whole number of [${one.join(', ')}] images.`);
     const n = input.length / per;
     const k = this.model.numClasses;
     if (targetWeights.length !== n * k)
@@ -68,7 +68,7 @@ export class ExplainSession {
       throw new InvalidInputError(`The model takes batches of exactly ${rows} image(s); got ${n}. Use batchSize ${rows}.`);
     const scoreType = this.model.inputElemType === DataType.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT;
     const feeds = {
-      [this.model.inputName]: toRt(padRows(input, n, rows), [rows, c, h, w], this.model.inputElemType),
+      [this.model.inputName]: toRt(padRows(input, n, rows), [rows, ...one], this.model.inputElemType),
       [this.model.targetWeightsName]: toRt(padRows(targetWeights, n, rows), [rows, k], scoreType),
     };
     const fetch = [this.model.scoresName, ...this.model.layers.flatMap((l) => [l.activation, l.gradient])];

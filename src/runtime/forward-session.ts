@@ -36,10 +36,10 @@ export class ForwardSession {
 
   /** Scores [N, numClasses] and, with `activations`, each target layer's A (gradients empty). */
   async run(input: Float32Array, { activations = false } = {}): Promise<ExplainRun> {
-    const [, c, h, w] = this.inputShape;
-    const per = c * h * w;
+    const one = this.inputShape.slice(1);
+    const per = one.reduce((a, b) => a * b, 1);
     if (input.length === 0 || input.length % per !== 0)
-      throw new InvalidInputError(`Input holds ${input.length} values, not a whole number of [${c}, ${h}, ${w}] images.`);
+      throw new InvalidInputError(`Input holds ${input.length} values, not a whole number of [${one.join(', ')}] images.`);
     const n = input.length / per;
     const chunk = this.fixedBatch ?? n;
     const fetch = [this.model.scoresName, ...(activations ? this.model.layers : [])];
@@ -48,7 +48,7 @@ export class ForwardSession {
     for (let s = 0; s < n; s += chunk) {
       const m = Math.min(chunk, n - s);
       const x = padRows(input.subarray(s * per, (s + m) * per), m, chunk);
-      const out = await this.session.run({ [this.model.inputName]: toRt(x, [chunk, c, h, w], this.model.inputElemType) }, fetch);
+      const out = await this.session.run({ [this.model.inputName]: toRt(x, [chunk, ...one], this.model.inputElemType) }, fetch);
       const part: Record<string, Float32Array> = {};
       for (const name of fetch) {
         const data = toF32(out[name]);

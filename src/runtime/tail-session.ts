@@ -70,12 +70,11 @@ export class TailSession {
 
   /** One session run: m activations and `images` copies of the image. */
   private async feed(activations: Float32Array, m: number, image: Float32Array, images: number): Promise<Float32Array> {
-    const [, c, h, w] = this.inputShape;
     const x = new Float32Array(images * image.length);
     for (let j = 0; j < images; j++) x.set(image, j * image.length);
     const out = await this.session.run(
       {
-        [this.model.imageName]: toRt(x, [images, c, h, w], this.model.imageElemType),
+        [this.model.imageName]: toRt(x, [images, ...this.inputShape.slice(1)], this.model.imageElemType),
         [this.model.activationName]: toRt(activations, [m, ...this.model.activationDims], this.model.activationElemType),
       },
       [this.model.scoresName],

@@ -7,12 +7,12 @@
  * which is the usual way to make it affordable on wide layers.
  * The paper leaves the upsampling open; the reference implementations (pytorch-grad-cam's nn.UpsamplingBilinear2d)
  * align corners, and the Toy2 golden weights of test/cam-methods-toy.test.ts were measured that way, so the masks
- * align corners too (the final maps keep gcam's half-pixel convention).
+ * align corners too (the final maps keep gcam's half-pixel convention); volumes' masks are trilinear the same way.
  */
 import { InvalidInputError } from '../../errors.js';
 import { needLayer } from '../channel-stats.js';
 import { layerLayout } from '../gradcam.js';
-import { resizeBilinear } from '../postprocess.js';
+import { resizeLinear } from '../postprocess.js';
 import type { CamMethod } from '../method.js';
 import { softmax } from '../scores.js';
 
@@ -30,10 +30,12 @@ export const scorecam: CamMethod = {
     const layer = needLayer(ctx.layer, 'scorecam');
     if (!ctx.forward) throw new Error('gcam internal: scorecam needs forward runs');
     const { n, c, positions, spatial } = layerLayout(layer.dims);
-    if (spatial.length !== 2)
-      throw new InvalidInputError(`Score-CAM needs a 2-D layer [N, C, h, w]; got [${layer.dims.join(', ')}].`);
-    const [, cin, H, W] = ctx.inputDims;
-    const pixels = H * W;
+    const [, cin, ...size] = ctx.inputDims;
+    if (spatial.length !== size.length)
+      throw new InvalidInputError(
+        `Score-CAM needs a layer with the input's ${size.length} spatial axes ([N, C, ${size.length === 3 ? 'd, ' : ''}h, w]); got [${layer.dims.join(', ')}].`,
+      );
+    const pixels = size.reduce((a, b) => a * b, 1);
     const per = cin * pixels;
     const keep = ctx.settings.scoreCamChannels;
     const chunk = ctx.settings.scoreCamBatch;
@@ -50,7 +52,7 @@ export const scorecam: CamMethod = {
         const part = channels.slice(start, start + chunk);
         const picked = new Float32Array(part.length * positions);
         part.forEach((k, j) => picked.set(acts.subarray(k * positions, (k + 1) * positions), j * positions));
-        const masks = resizeBilinear({ data: picked, dims: [part.length, spatial[0], spatial[1]] }, H, W, true).data;
+        const masks = resizeLinear({ data: picked, dims: [part.length, ...spatial] }, size, true).data;
         for (let j = 0; j < part.length; j++) {
           const mask = normaliseMask(masks.subarray(j * pixels, (j + 1) * pixels));
           for (let ch = 0; ch < cin; ch++)

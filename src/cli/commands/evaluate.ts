@@ -74,14 +74,19 @@ export async function cmdEvaluate(p: Parsed): Promise<number> {
   const entries = await expandInputs(p.rest);
   const unnamed = entries.flatMap((e) => ('error' in e ? [e] : []));
   for (const e of unnamed) console.error(`gcam: skipped ${e.path}: ${e.error}`);
-  let loaded = await loadInputs(entries.flatMap((e) => ('error' in e ? [] : [e.path])));
-  loaded = { ...loaded, failed: [...unnamed.map((e) => e.path), ...loaded.failed] };
-  if (loaded.inputs.length === 0) return noReadableInput();
+  if (entries.every((e) => 'error' in e)) return noReadableInput();
   const opening = createImageExplainer(v.model ?? builtin!.path, { size: intOption(v.size, 'size', 1) });
   const explainer = await (v.model ? userModel(opening) : opening);
   let ev: Evaluation;
+  let skipped: number;
   try {
-    loaded = keepFitting(loaded, explainer.inputShape);
+    // Read once the model is known: a .npy is read as the model's input shape says (an image batch or a volume).
+    let loaded = await loadInputs(
+      entries.flatMap((e) => ('error' in e ? [] : [e.path])),
+      explainer.inputShape,
+    );
+    loaded = keepFitting({ ...loaded, failed: [...unnamed.map((e) => e.path), ...loaded.failed] }, explainer.inputShape);
+    skipped = loaded.failed.length;
     const { inputs } = loaded;
     if (inputs.length === 0) return noReadableInput();
     if (v.boxes)
@@ -123,7 +128,7 @@ export async function cmdEvaluate(p: Parsed): Promise<number> {
   console.log(summaryTable(ev));
   for (const line of recommendationLines(ev)) console.log(line);
   for (const f of files) console.log(`wrote ${f.path}`);
-  return loaded.failed.length ? 2 : 0;
+  return skipped ? 2 : 0;
 }
 
 /** The folders to create for --json, --csv and --out, checked before the run. */

@@ -15,6 +15,7 @@ import {
   intOption,
   layoutOption,
   numberOption,
+  sizeOption,
   preprocessOverrides as cliPreprocessOverrides,
   type Parsed,
 } from '../args.js';
@@ -43,7 +44,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   const alpha = numberOption(v.alpha, 'alpha') ?? 0.5;
   const preprocessOverrides = cliPreprocessOverrides(v);
   const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : builtin?.labels;
-  const size = intOption(v.size, 'size', 1);
+  const size = sizeOption(v.size);
   const options: ExplainOptions = {
     layers: v.layer,
     classes: v.class,
@@ -64,7 +65,9 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     batchSize: intOption(v['batch-size'], 'batch-size'),
     threads: intOption(v.threads, 'threads'),
     labels,
+    intensity: v.intensity,
   };
+  const frame = intOption(v.frame, 'frame', 0);
   const entries = await expandInputs(p.rest, v.list);
   if (entries.length === 0) throw new UsageError(`gcam explain: '-' or --list named no input.\n\n${USAGE}`);
   if (v.resume && v.overwrite)
@@ -139,7 +142,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
         }
         let items: LoadedInput[];
         try {
-          items = await readPath(entry.path);
+          items = await readPath(entry.path, explainer.inputShape, frame);
         } catch (e) {
           if (!(e instanceof GcamError)) throw e;
           if (!done(input)) writer.skip(slot++, input, entry.path, e.message);
@@ -222,6 +225,7 @@ function summary(w: RunWriter, saveCam: string | undefined) {
       tensor: r.tensor,
       constant: r.constant,
       files: r.files,
+      ...(r.peak && { peak: r.peak }),
       warnings: r.warnings,
     })),
     outputs: w.written,

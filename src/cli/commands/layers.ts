@@ -1,10 +1,11 @@
 /**
  * `gcam layers`: every layer of a model with its op, feature-map shape and element type, the default one starred,
- * and a mark on the short module names that would not give that layer back (shared by several modules).
+ * and a mark on the short module names that would not give that layer back (shared by several modules). For volume
+ * models each [N, C, d, h, w] layer also shows its feature-map resolution d×h×w.
  */
 import { GraphView, loadModel, nodeRuntime } from '../../node.js';
 import { defaultInputShape, defaultLayer, listLayers, misleadingShortNames, moduleNameOf } from '../../layers.js';
-import { USAGE, UsageError, intOption, type Parsed } from '../args.js';
+import { USAGE, UsageError, sizeOption, type Parsed } from '../args.js';
 import { userModel } from '../errors.js';
 
 export async function cmdLayers(p: Parsed): Promise<number> {
@@ -12,7 +13,7 @@ export async function cmdLayers(p: Parsed): Promise<number> {
   if (!path) throw new UsageError(`gcam layers needs a model.\n\n${USAGE}`);
   const decoded = loadModel(path);
   const view = new GraphView(decoded.proto);
-  const inputShape = defaultInputShape(view, intOption(p.values.size, 'size', 1));
+  const inputShape = defaultInputShape(view, sizeOption(p.values.size));
   const layers = await userModel(listLayers(nodeRuntime(), decoded, { view, inputShape }));
   const def = defaultLayer(layers, view).tensor;
   console.log(`input [${inputShape.join(', ')}]; ${layers.length} layers (* = default)`);
@@ -25,11 +26,18 @@ export async function cmdLayers(p: Parsed): Promise<number> {
       example ??= full;
       mod = `  (${l.module}† ${full})`;
     } else if (l.module) mod = `  (${l.module})`;
-    console.log(`${l.tensor === def ? '*' : ' '} ${l.tensor}  ${l.opType}  [${l.dims.join(', ')}]  ${l.dtype}${mod}`);
+    console.log(
+      `${l.tensor === def ? '*' : ' '} ${l.tensor}  ${l.opType}  [${l.dims.join(', ')}]  ${l.dtype}${resolution(l.dims, inputShape)}${mod}`,
+    );
   }
   if (example)
     console.log(
       `† a short name other modules share too: give --layer the full module path after it (e.g. ${example}) or the tensor name.`,
     );
   return 0;
+}
+
+/** '  8×8×8' for a volume model's [N, C, d, h, w] layers: the resolution its maps are upsampled from. */
+function resolution(dims: readonly number[], inputShape: readonly number[]): string {
+  return inputShape.length === 5 && dims.length === 5 ? `  ${dims.slice(2).join('×')}` : '';
 }

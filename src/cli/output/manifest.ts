@@ -21,8 +21,11 @@ export interface ManifestLine {
   probability?: number;
   layer?: string;
   method?: string;
-  /** Where the map is largest, in the input image's pixels, and its value there. */
-  peak?: { x: number; y: number; value: number };
+  /**
+   * Where the map is largest, in the input image's pixels, and its value there; for volumes the voxel [i, j, k] of the
+   * input's grid and, for NIfTI inputs, its world coordinates [x, y, z] by the input's affine.
+   */
+  peak?: { x: number; y: number; value: number } | { voxel: number[]; world?: number[]; value: number };
   /** The files showing this map (an overlay, or the input's figure). */
   files?: string[];
   warnings?: string[];

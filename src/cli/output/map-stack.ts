@@ -1,5 +1,5 @@
 /**
- * --save-cam: every map at the model input's resolution, stacked as float32 [N, H, W] in result order, streamed to a
+ * --save-cam: every map at the model input's resolution, stacked as float32 [N, H, W] ([N, D, H, W] for volumes) in result order, streamed to a
  * file in a private temporary folder as the run goes (memory does not grow with N) and moved into place only when the
  * run is complete. The header is written first with room for any N and rewritten in place at the end; an interrupted
  * run leaves nothing at the destination.
@@ -12,7 +12,7 @@ import { makeTempFolder, removeTempFolder } from '../../files/temp-folders.js';
 import { GcamError } from '../../errors.js';
 import { osReason } from '../file-kind.js';
 
-/** Room for the header of any [N, H, W] with N, H and W of up to 15 digits each. */
+/** Room for the header of any [N, H, W] with N, H and W of up to 15 digits each ([N, D, H, W]: 14 digits each). */
 const HEADER_BYTES = 128;
 
 export class MapStackWriter {
@@ -20,7 +20,7 @@ export class MapStackWriter {
   private readonly file: string;
   private readonly fd: number;
   private count = 0;
-  private size?: [number, number];
+  private size?: number[];
 
   constructor(readonly path: string) {
     this.folder = makeTempFolder('gcam-save-cam-');
@@ -29,16 +29,16 @@ export class MapStackWriter {
     writeSync(this.fd, new Uint8Array(HEADER_BYTES));
   }
 
-  add(map: Float32Array, width: number, height: number): void {
-    this.size ??= [height, width];
+  /** `size`: the map's spatial size, [H, W] or [D, H, W]. */
+  add(map: Float32Array, size: readonly number[]): void {
+    this.size ??= [...size];
     writeSync(this.fd, float32Bytes(map));
     this.count++;
   }
 
   /** Writes the final header and moves the stack to its destination (a fresh name there, then a rename). */
   commit(): void {
-    const [h, w] = this.size ?? [0, 0];
-    writeSync(this.fd, npyHeader([this.count, h, w], HEADER_BYTES), 0, HEADER_BYTES, 0);
+    writeSync(this.fd, npyHeader([this.count, ...(this.size ?? [0, 0])], HEADER_BYTES), 0, HEADER_BYTES, 0);
     closeSync(this.fd);
     const tmp = join(dirname(this.path), `.${basename(this.path)}.${randomBytes(12).toString('hex')}.tmp`);
     try {

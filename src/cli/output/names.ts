@@ -11,7 +11,9 @@ export function stem(source: string): string {
   // Image i of a batched .npy is named 'x.npy[i]': its stem is 'x_i'.
   const item = /^(.*)\[(\d+)\]$/.exec(source);
   if (item) return `${stem(item[1])}_${item[2]}`;
-  return fileSafe(basename(source, extname(source)));
+  // 'x.nii.gz' ends in two extensions; anything else in one.
+  const name = basename(source);
+  return fileSafe(/\.nii\.gz$/i.test(name) ? name.slice(0, -'.nii.gz'.length) : basename(name, extname(name)));
 }
 
 /**
@@ -61,7 +63,7 @@ export class NameClaims {
  */
 export function couldBeOutputOf(stems: ReadonlySet<string>, name: string): boolean {
   const lower = name.toLowerCase();
-  if (!/\.(png|jpe?g|webp)$/.test(lower)) return false;
+  if (!/\.(png|jpe?g|webp|nii\.gz)$/.test(lower)) return false;
   for (let dash = lower.indexOf('-'); dash > 0; dash = lower.indexOf('-', dash + 1)) {
     for (let cand = lower.slice(0, dash); ; cand = cand.replace(/_\d+$/, '')) {
       if (stems.has(cand)) return true;
@@ -82,4 +84,9 @@ export function figureName(base: string): string {
  */
 export function overlayName(base: string, r: ExplainResult, multiLayer: boolean): string {
   return `${base}-${r.classIndex}${multiLayer ? `-${fileSafe(r.layer)}` : ''}.png`;
+}
+
+/** A volume's heatmap: the overlay name with the NIfTI extension, `<base>-<class>[-<layer>].nii.gz`. */
+export function heatmapName(base: string, r: ExplainResult, multiLayer: boolean): string {
+  return `${base}-${r.classIndex}${multiLayer ? `-${fileSafe(r.layer)}` : ''}.nii.gz`;
 }

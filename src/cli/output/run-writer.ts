@@ -18,6 +18,8 @@ import type { MapStackWriter } from './map-stack.js';
 import { NameClaims } from './names.js';
 import type { OutputPlan } from './plan.js';
 import { renderInput, type RenderOptions } from './render.js';
+import { volumeFigure } from './volume-figure.js';
+import { isVolumeResult, volumeFiles, volumePeak } from './volume-files.js';
 import { UsageError } from '../args.js';
 
 export interface RunWriterOptions extends RenderOptions {
@@ -37,8 +39,11 @@ type Job =
   | { kind: 'explained'; input: number; loaded: LoadedInput; base: string; results: ExplainResult[] }
   | { kind: 'skipped'; input: number; path: string; why: string };
 
-/** What the --json summary records of each result: everything but the maps. */
-export type ResultSummary = Omit<ExplainResult, 'map' | 'inputMap' | 'layerMap'> & { files: string[] };
+/** What the --json summary records of each result: everything but the maps (and a volume's peak, as the manifest). */
+export type ResultSummary = Omit<ExplainResult, 'map' | 'inputMap' | 'layerMap'> & {
+  files: string[];
+  peak?: ReturnType<typeof volumePeak>;
+};
 
 export class RunWriter {
   private readonly waiting = new Map<number, Job>();
@@ -118,20 +123,28 @@ export class RunWriter {
       return;
     }
     const { input, loaded, base, results } = job;
-    const images = await renderInput(results, loaded, base, this.o);
+    // Volumes: NIfTI heatmaps on the input's grid (and a figure of slices); images: overlays or a figure.
+    const volume = results.length > 0 && isVolumeResult(results[0]);
+    const images = volume
+      ? [
+          ...volumeFiles(results, loaded, base, this.o.multiLayer),
+          ...(this.o.figure ? [await volumeFigure(results, loaded, base, this.o)] : []),
+        ]
+      : await renderInput(results, loaded, base, this.o);
     const paths = this.pathsOf(images.map((i) => i.name));
     const files: OutputFile[] = [];
     for (const [i, img] of images.entries())
-      files.push({ flag: 'out', path: paths[i], bytes: await encodeImage(img.image, paths[i]) });
+      files.push({ flag: 'out', path: paths[i], bytes: 'bytes' in img ? img.bytes : await encodeImage(img.image, paths[i]) });
     // The run's folders are created with its first input's files; later inputs find them in place.
     commitOutputs(files, this.foldersMade ? [] : this.o.plan.folders);
     this.foldersMade = true;
     this.o.manifest?.append(this.heldSkips.splice(0));
     const filesOf = (k: number) => images.flatMap((img, i) => (img.shows.includes(k) ? [paths[i]] : []));
-    this.o.manifest?.append(results.map((r, k) => manifestLine(input, r, filesOf(k))));
-    for (const r of results) this.o.stack?.add(r.inputMap, r.inputWidth, r.inputHeight);
+    this.o.manifest?.append(results.map((r, k) => manifestLine(input, r, filesOf(k), loaded)));
+    for (const r of results) this.o.stack?.add(r.inputMap, inputSizeOf(r));
     if (this.o.summarise) {
-      for (const [k, r] of results.entries()) this.results.push(summaryOf(r, filesOf(k)));
+      for (const [k, r] of results.entries())
+        this.results.push({ ...summaryOf(r, filesOf(k)), ...(isVolumeResult(r) && { peak: volumePeak(r, loaded) }) });
       this.written.push(...paths);
     }
     this.explainedCount++;
@@ -178,12 +191,12 @@ export function resultFields(r: Omit<ExplainResult, 'map' | 'inputMap' | 'layerM
   };
 }
 
-function manifestLine(input: number, r: ExplainResult, files: string[]): ManifestLine {
+function manifestLine(input: number, r: ExplainResult, files: string[], loaded: LoadedInput): ManifestLine {
   return {
     input,
     ...resultFields(r),
     method: r.method,
-    peak: peak(r),
+    peak: isVolumeResult(r) ? volumePeak(r, loaded) : peak(r),
     files,
     warnings: r.warnings,
   };
@@ -192,6 +205,11 @@ function manifestLine(input: number, r: ExplainResult, files: string[]): Manifes
 function peak(r: ExplainResult): ManifestLine['peak'] {
   const [x, y] = peakOf(r.map, r.width);
   return { x, y, value: r.map[y * r.width + x] };
+}
+
+/** The spatial size of a result's input map: [height, width], or [depth, height, width]. */
+function inputSizeOf(r: ExplainResult): number[] {
+  return r.inputDepth !== undefined ? [r.inputDepth, r.inputHeight, r.inputWidth] : [r.inputHeight, r.inputWidth];
 }
 
 function summaryOf(r: ExplainResult, files: string[]): ResultSummary {
