@@ -19,10 +19,19 @@ import { readImage } from './image/io-node.js';
 
 export * from './index.js';
 
+/**
+ * Worker threads that sleep between runs instead of spinning. onnxruntime's default spin-wait keeps a session's
+ * threads busy after each run, taking the cores from everything else: gcam's own work between runs (decoding,
+ * resizing, drawing the next batch while this one runs), its other sessions, and other processes. On a 2-core
+ * machine with other work running, ResNet-50's forward pass at batch 1 took 182 ms spinning and 41 ms without
+ * (docs/benchmarks.md); a folder of 40 photos 8.5 s against 6.9 s.
+ */
+const NO_SPINNING = { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } };
+
 let runtime: Runtime | undefined;
 /** The onnxruntime-node runtime (CPU). */
 export function nodeRuntime(): Runtime {
-  return (runtime ??= createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-node', {}, placeExternalData));
+  return (runtime ??= createOrtRuntime(ort as unknown as OrtModule, 'onnxruntime-node', NO_SPINNING, placeExternalData));
 }
 
 /**
