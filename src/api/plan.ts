@@ -38,7 +38,8 @@ export interface ExplainPlan {
   eigenSmooth: boolean;
   settings: MethodSettings;
   spatial: { grid?: [number, number]; layout?: LayerLayout | 'auto' };
-  session: { useProbabilities?: boolean; threads?: number };
+  /** Session settings: `output` is the model output explained (default the first). */
+  session: { useProbabilities?: boolean; threads?: number; output?: string };
   topPredictions: number;
   /** How images become model inputs; 'none': only tensors are accepted. */
   preprocess: PreprocessSpec | 'none';
@@ -52,6 +53,8 @@ export interface ModelFacts {
   /** The model's own batch size when its input fixes one. */
   fixedBatch?: number;
   inputName: string;
+  /** The model output explained, when not the first. */
+  output?: string;
   /** The machine's logical cores, when the platform knows them (bounds `threads`). */
   cores?: number;
   resolveLayers(names?: readonly string[]): LayerRef[];
@@ -94,7 +97,7 @@ export function resolvePlan(model: ModelFacts, imageCount: number | undefined, o
     eigenSmooth: !!options.eigenSmooth,
     settings,
     spatial: { grid: options.grid, layout: options.layout },
-    session: { useProbabilities: options.useProbabilities, threads },
+    session: { useProbabilities: options.useProbabilities, threads, output: model.output },
     topPredictions: Math.min(positiveInt('topPredictions', options.topPredictions) ?? 5, k),
     preprocess: resolvePreprocess(options, model.inputShape),
   };

@@ -6,6 +6,7 @@ import { mapToOriginal } from '../image/preprocess.js';
 import type { LayerMaps } from './layer-maps.js';
 import type { ExplainResult, Prediction } from './options.js';
 import type { ExplainPlan, LayerRef } from './plan.js';
+import type { Target } from '../targets/types.js';
 import type { Prepared } from './prepare.js';
 
 /** An image's class probabilities and top predictions, from its scores row. */
@@ -79,6 +80,42 @@ export function resultOf(
     predictions: scored.predictions,
     warnings: constant
       ? [`The map for class ${row.cls} at layer '${layer.name}' is constant (no signal): returned as zeros.`]
+      : [],
+  };
+}
+
+/**
+ * The result of row j for a target function: the maps as for a class, the target's text and value f(scores), its
+ * class (or -1); logit and probability belong to a class of a classifier and are NaN here.
+ */
+export function targetResult(
+  maps: LayerMaps,
+  layer: LayerRef,
+  j: number,
+  image: number,
+  prepared: Prepared,
+  explained: { target: Target; row: Float32Array; predictions: Prediction[] },
+  plan: ExplainPlan,
+  inputShape: readonly number[],
+): ExplainResult {
+  const { target, row, predictions } = explained;
+  const value = target.value(row);
+  const none: Scored = {
+    probabilities: new Float64Array(0),
+    logits: new Float64Array(0),
+    softmax: new Float64Array(0),
+    predictions,
+  };
+  const r = resultOf(maps, layer, j, { image, cls: target.classIndex ?? -1 }, prepared, none, plan, inputShape);
+  return {
+    ...r,
+    label: target.classIndex === undefined ? undefined : plan.labels?.[target.classIndex],
+    score: value,
+    logit: NaN,
+    probability: NaN,
+    target: target.text,
+    warnings: r.constant
+      ? [`The map for target ${target.text} at layer '${layer.name}' is constant (no signal): returned as zeros.`]
       : [],
   };
 }

@@ -35,7 +35,8 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     throw new UsageError(`gcam explain needs at least one image, folder, pattern, '-' or --list F.\n\n${USAGE}`);
   // Without --model: the built-in shapes model, with its own preprocessing and labels unless overridden.
   const builtin = v.model ? undefined : builtinModel();
-  if (v.class && v['top-k']) throw new UsageError('Use either --class or --top-k, not both.');
+  if ([v.class, v['top-k'], v.target].filter((o) => o !== undefined).length > 1)
+    throw new UsageError('Use one of --class, --top-k and --target.');
   const colormap = v.colormap ?? 'jet';
   // The library's own check of the name, made now rather than at the first overlay, after the whole run.
   colormapLut(colormap);
@@ -47,6 +48,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     layers: v.layer,
     classes: v.class,
     topK: intOption(v['top-k'], 'top-k'),
+    target: v.target,
     // Names and values the library checks itself (method, preprocess, ranges): its errors name the option.
     method: v.method as ExplainOptions['method'],
     augSmooth: !!v['aug-smooth'],

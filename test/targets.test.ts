@@ -1,0 +1,118 @@
+/**
+ * Target kinds (src/targets/): the registry (one file per kind, each documented in docs/targets.md), every kind's f and
+ * seed df/d(scores) against float64 torch autograd (test/fixtures/targets/seeds.json, tools/gen_target_cases.py), and
+ * the typed errors of bad targets, through the library and the CLI (exit 2).
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { InvalidOptionError } from '../src/errors.js';
+import { encodeNpy } from '../src/io-npy.js';
+import { TARGET_KINDS, parseTarget } from '../src/targets/index.js';
+import type { OutputFacts, TargetFiles } from '../src/targets/types.js';
+import type { OutputActivation } from '../src/autodiff/rewrite.js';
+import { runCli, tempDir } from './helpers/cli.js';
+import { assertClose } from './helpers/compare.js';
+
+interface SeedCase {
+  target: string;
+  dims: number[];
+  activation: OutputActivation;
+  scores: number[];
+  value: number;
+  seed: number[];
+  files: Record<string, { dims: number[]; data: number[] }>;
+}
+
+const CASES = JSON.parse(readFileSync(new URL('./fixtures/targets/seeds.json', import.meta.url), 'utf8')) as SeedCase[];
+
+const filesOf = (arrays: SeedCase['files']): TargetFiles => ({
+  readArray: async (p) => {
+    const a = arrays[p];
+    if (!a) throw new InvalidOptionError('target', `no file '${p}'`);
+    return { dims: a.dims, data: Float32Array.from(a.data) };
+  },
+  readImage: async () => {
+    throw new Error('no images here');
+  },
+});
+
+async function bind(text: string, dims: number[], activation: OutputActivation = 'none', files: SeedCase['files'] = {}) {
+  const { kind, arg } = parseTarget(text);
+  const output: OutputFacts = { name: 'out', dims, activation };
+  return kind!.bind(arg, output, filesOf(files));
+}
+
+describe('target registry', () => {
+  it('has every promised kind once, each in its own file imported by index.ts', () => {
+    const names = TARGET_KINDS.map((k) => k.name);
+    assert.deepEqual([...names].sort(), ['binary', 'class', 'prob', 'raw', 'seg', 'similarity']);
+    const dir = new URL('../src/targets/', import.meta.url);
+    const index = readFileSync(new URL('index.ts', dir), 'utf8');
+    const kindFiles = readdirSync(dir).filter((f) => /: TargetKind = \{/.test(readFileSync(new URL(f, dir), 'utf8')));
+    assert.equal(kindFiles.length, TARGET_KINDS.length, kindFiles.join(', '));
+    for (const f of kindFiles) assert.ok(index.includes(`'./${f.replace(/\.ts$/, '.js')}'`), `index.ts imports ${f}`);
+  });
+
+  it('docs/targets.md documents every kind by its syntax', () => {
+    const doc = readFileSync(new URL('../docs/targets.md', import.meta.url), 'utf8');
+    // In a Markdown table a '|' of the syntax is written '\|'.
+    for (const k of TARGET_KINDS) {
+      const shown = `\`${k.syntax.replace(/\|/g, '\\|')}\``;
+      assert.ok(doc.includes(shown), `docs/targets.md shows ${shown}`);
+    }
+    assert.ok(doc.includes('`output:NAME[+TARGET]`'));
+  });
+
+  it('parses output:NAME+TARGET and output:NAME alone', () => {
+    assert.deepEqual(
+      { ...parseTarget('output:emb+similarity:r.npy'), kind: parseTarget('output:emb+similarity:r.npy').kind?.name },
+      { output: 'emb', kind: 'similarity', arg: 'r.npy' },
+    );
+    assert.deepEqual(parseTarget('output:logits'), { output: 'logits' });
+    assert.throws(() => parseTarget('bbox:1'), /unknown target 'bbox'/);
+  });
+});
+
+describe('target f and df/d(scores) vs float64 torch autograd', () => {
+  for (const c of CASES) {
+    it(`${c.target} on [N, ${c.dims.join(', ')}] (${c.activation})`, async () => {
+      const t = await bind(c.target, c.dims, c.activation, c.files);
+      const s = Float32Array.from(c.scores);
+      assertClose(t.seed(t.needsScores ? s : undefined), c.seed, 1e-5, `${c.target}: seed`);
+      assertClose(Float32Array.of(t.value(s)), [c.value], 1e-5, `${c.target}: value`);
+    });
+  }
+});
+
+describe('bad targets: typed errors that say what to do', () => {
+  const rejects = (text: string, dims: number[], pattern: RegExp, files: SeedCase['files'] = {}) =>
+    assert.rejects(
+      async () => bind(text, dims, 'none', files),
+      (e: unknown) => e instanceof InvalidOptionError && pattern.test(e.message),
+    );
+
+  it('seg: on a classifier output', () => rejects('seg:1', [10], /segmentation output \[N, classes, H, W\].*use class:C/));
+  it('class: on a segmentation output', () => rejects('class:1', [3, 4, 4], /use seg:1/));
+  it('a class out of range', () => rejects('seg:7', [3, 4, 4], /out of range.*3 classes/));
+  it('a mask of the wrong size', () =>
+    rejects('seg:1:m.npy', [3, 4, 4], /is \[5, 6\] but the segmentation output is 4×4.*output's size/, {
+      'm.npy': { dims: [5, 6], data: new Array(30).fill(1) },
+    }));
+  it('a reference embedding of the wrong length', () =>
+    rejects('similarity:r.npy', [8], /holds 5 values.*8 values per image.*same model and output/, {
+      'r.npy': { dims: [5], data: [1, 2, 3, 4, 5] },
+    }));
+  it('binary on a many-output model', () => rejects('binary', [10], /one output value per image/));
+  it('raw index out of range', () => rejects('raw:12', [2, 3], /from 0 to 5/));
+
+  it('CLI: seg: on a classifier exits 2 with the message', async () => {
+    const dir = tempDir('gcam-targets-cli-');
+    const x = join(dir, 'x.npy');
+    writeFileSync(x, encodeNpy(new Float32Array(3 * 64 * 64), [1, 3, 64, 64]));
+    const r = await runCli(['explain', x, '--preprocess', 'none', '--target', 'seg:1', '--out', join(dir, 'out')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /segmentation output \[N, classes, H, W\].*use class:C/);
+  });
+});
