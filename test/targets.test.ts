@@ -47,7 +47,7 @@ async function bind(text: string, dims: number[], activation: OutputActivation =
 describe('target registry', () => {
   it('has every promised kind once, each in its own file imported by index.ts', () => {
     const names = TARGET_KINDS.map((k) => k.name);
-    assert.deepEqual([...names].sort(), ['binary', 'class', 'prob', 'raw', 'seg', 'similarity']);
+    assert.deepEqual([...names].sort(), ['binary', 'box', 'class', 'det', 'prob', 'raw', 'seg', 'similarity']);
     const dir = new URL('../src/targets/', import.meta.url);
     const index = readFileSync(new URL('index.ts', dir), 'utf8');
     const kindFiles = readdirSync(dir).filter((f) => /: TargetKind = \{/.test(readFileSync(new URL(f, dir), 'utf8')));
@@ -104,6 +104,10 @@ describe('bad targets: typed errors that say what to do', () => {
     rejects('similarity:r.npy', [8], /holds 5 values.*8 values per image.*same model and output/, {
       'r.npy': { dims: [5], data: [1, 2, 3, 4, 5] },
     }));
+  it('a box target on a model without a detection output', () =>
+    rejects('box:1,2,30,40', [10], /raw detection output \[N, 4 \+ classes, anchors\].*a classifier, use class:C/));
+  it('a box with its corners swapped', () => rejects('box:30,2,1,40', [7, 10], /x1 < x2 and y1 < y2/));
+  it('a box class out of range', () => rejects('box:1,2,30,40:5', [7, 10], /class 5 is out of range.*3 classes/));
   it('binary on a many-output model', () => rejects('binary', [10], /one output value per image/));
   it('raw index out of range', () => rejects('raw:12', [2, 3], /from 0 to 5/));
 

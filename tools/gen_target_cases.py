@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test/fixtures/targets/seeds.json: per target kind, random score tensors of one image, f written from its definition
+"""test/fixtures/targets/seeds.json: per target kind (det:0 in both detection layouts), random score tensors of one image, f written from its definition
 in torch float64 and df/d(scores) by autograd (the seed gcam's targets compute by hand; test/targets.test.ts).
 
 Run with Debian's python3-torch: /usr/bin/python3 tools/gen_target_cases.py
@@ -44,6 +44,12 @@ def main():
     out.append(case('similarity:r.npy', [3, 4], 'none', e,
                     lambda s: F.cosine_similarity(s.reshape(-1), torch.tensor(r), dim=0, eps=1e-8),
                     {'r.npy': {'dims': [12], 'data': r.tolist()}}))
+    # det:0 is the best-scoring box (NMS never removes it): the largest class score over anchors and classes.
+    v8 = rng.random((4 + 3, 10)) * 50
+    out.append(case('det:0', [7, 10], 'none', v8, lambda s: s[4:].max()))
+    v5 = rng.random((12, 5 + 2)) * 50
+    v5[:, 4:] = rng.random((12, 3))
+    out.append(case('det:0', [12, 7], 'none', v5, lambda s: (s[:, 4:5] * s[:, 5:]).max()))
     with open(OUT, 'w') as f:
         json.dump(out, f, separators=(',', ':'))
     print(f'{OUT}: {len(out)} cases')

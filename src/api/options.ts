@@ -31,6 +31,8 @@ export interface ExplainOptions {
    * a multi-output model). Replaces classes, classesPerImage and topK. Default: the predicted class.
    */
   target?: string;
+  /** The layout of a raw detection output for box:/det: targets (default 'auto': told from its shape). */
+  detFormat?: 'auto' | 'yolov8' | 'yolov5';
   /** Classes explained for every image (index or label text). Default: the predicted class. */
   classes?: readonly TargetSpec[];
   /** Per-image classes (one list per image, lengths checked). Overrides `classes`. */
@@ -121,6 +123,8 @@ export interface ExplainResult {
    * forward run computed it (also in `score`; `logit` and `probability` are NaN, `classIndex` the target's class or -1).
    */
   target?: string;
+  /** The box explained by a box:/det: target: x1, y1, x2, y2 in model-input pixels. */
+  box?: [number, number, number, number];
   predictions: Prediction[];
   warnings: string[];
 }

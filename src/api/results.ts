@@ -106,10 +106,13 @@ export function targetResult(
     softmax: new Float64Array(0),
     predictions,
   };
-  const r = resultOf(maps, layer, j, { image, cls: target.classIndex ?? -1 }, prepared, none, plan, inputShape);
+  const detection = target.detection?.(row);
+  const cls = detection?.cls ?? target.classIndex;
+  const r = resultOf(maps, layer, j, { image, cls: cls ?? -1 }, prepared, none, plan, inputShape);
   return {
     ...r,
-    label: target.classIndex === undefined ? undefined : plan.labels?.[target.classIndex],
+    label: cls === undefined ? undefined : plan.labels?.[cls],
+    ...(detection ? { box: detection.box } : {}),
     score: value,
     logit: NaN,
     probability: NaN,

@@ -11,7 +11,8 @@ import { InvalidModelError, InvalidOptionError } from '../errors.js';
 import { parseNpy } from '../io-npy.js';
 import { classTarget } from '../targets/class.js';
 import { parseTarget } from '../targets/index.js';
-import type { Target, TargetFiles } from '../targets/types.js';
+import type { OutputFacts, Target, TargetFiles } from '../targets/types.js';
+import { DET_FORMATS } from '../targets/detections.js';
 import type { ExplainOptions, Platform } from './options.js';
 
 export interface ResolvedTarget {
@@ -47,7 +48,16 @@ export async function resolveTargetOption(
   );
   if (!meta) throw new InvalidModelError(`The model output '${name}' could not be measured.`);
   checkDeclaredShape(view, scoreTensor, meta.dims);
-  const facts = { name, dims: meta.dims.slice(1), activation: outputActivation, labels: options.labels };
+  const detFormat = options.detFormat ?? 'auto';
+  if (detFormat !== 'auto' && !(DET_FORMATS as readonly string[]).includes(detFormat))
+    throw new InvalidOptionError('detFormat', `'${detFormat}' is unknown; choose auto, ${DET_FORMATS.join(', ')}.`);
+  const facts: OutputFacts = {
+    name,
+    dims: meta.dims.slice(1),
+    activation: outputActivation,
+    labels: options.labels,
+    detFormat: detFormat === 'auto' ? undefined : detFormat,
+  };
   const k = facts.dims.reduce((a, d) => a * d, 1);
   const output = parsed.output;
   const classifier = facts.dims.length === 1;

@@ -4,7 +4,9 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import { binaryTarget } from './binary.js';
+import { boxTarget } from './box.js';
 import { classTarget } from './class.js';
+import { detTarget } from './det.js';
 import { probTarget } from './prob.js';
 import { rawTarget } from './raw.js';
 import { segTarget } from './seg.js';
@@ -18,6 +20,8 @@ export const TARGET_KINDS: readonly TargetKind[] = [
   rawTarget,
   segTarget,
   similarityTarget,
+  boxTarget,
+  detTarget,
 ];
 
 export interface ParsedTarget {

@@ -5,6 +5,7 @@
  */
 import type { OutputActivation } from '../autodiff/rewrite.js';
 import type { RawImage } from '../image/raw.js';
+import type { DetFormat, Detection } from './detections.js';
 
 /** The explained output, as a target sees it. */
 export interface OutputFacts {
@@ -15,6 +16,8 @@ export interface OutputFacts {
   /** What turns the logits into the output when the model ends in Softmax/Sigmoid ('none': the output itself). */
   activation: OutputActivation;
   labels?: readonly string[];
+  /** The layout of a raw detection output, when given rather than told from its shape. */
+  detFormat?: DetFormat;
 }
 
 /** A target bound to an output. */
@@ -34,6 +37,8 @@ export interface Target {
   seed(s: Float32Array | undefined): Float32Array;
   /** f(s). */
   value(s: Float32Array): number;
+  /** The detection explained (box and det targets), for figures and results. */
+  detection?(s: Float32Array): Detection;
 }
 
 /** Files a target names (masks, reference embeddings), read by the platform. */

@@ -49,6 +49,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     classes: v.class,
     topK: intOption(v['top-k'], 'top-k'),
     target: v.target,
+    detFormat: v['det-format'] as ExplainOptions['detFormat'],
     // Names and values the library checks itself (method, preprocess, ranges): its errors name the option.
     method: v.method as ExplainOptions['method'],
     augSmooth: !!v['aug-smooth'],
