@@ -125,6 +125,10 @@ export interface ExplainResult {
   target?: string;
   /** The box explained by a box:/det: target: x1, y1, x2, y2 in model-input pixels. */
   box?: [number, number, number, number];
+  /** That box on the image at its own resolution (the pixels of `map`). */
+  imageBox?: [number, number, number, number];
+  /** The pixels a seg: target sums over, on the image at its own resolution (1 inside, 0 outside; like `map`). */
+  mask?: Uint8Array;
   predictions: Prediction[];
   warnings: string[];
 }

@@ -67,6 +67,7 @@ export const segTarget: TargetKind = {
       reads: 'logits',
       classIndex: c,
       needsScores: !fixed,
+      region: (s) => ({ data: maskOf(s), width: w, height: h }),
       seed: (s) => {
         const g = new Float32Array(perImage(output));
         g.set(maskOf(s), c * pixels);

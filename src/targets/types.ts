@@ -37,6 +37,8 @@ export interface Target {
   seed(s: Float32Array | undefined): Float32Array;
   /** f(s). */
   value(s: Float32Array): number;
+  /** The pixels a seg target sums over: 0/1 at the output's resolution, for figures and results. */
+  region?(s: Float32Array): { data: Float32Array; width: number; height: number };
   /** The detection explained (box and det targets), for figures and results. */
   detection?(s: Float32Array): Detection;
 }
