@@ -240,9 +240,9 @@ export class ImageExplainer {
         ...plan.session,
       });
       const scores = await forward.scores(stack(prepared));
-      prepared.forEach((p, i) => checkScores(scores, i, this.numClasses, p.source));
+      prepared.forEach((p, i) => checkScores(scores, i, rc.numClasses, p.source));
       prepared.forEach((_, i) => {
-        const row = scores.subarray(i * this.numClasses, (i + 1) * this.numClasses);
+        const row = scores.subarray(i * rc.numClasses, (i + 1) * rc.numClasses);
         for (const cls of topIndices(row, t.k)) rows.push({ image: i, cls });
         scored[i] = scoreRow(row, activation, plan);
       });
@@ -260,9 +260,9 @@ export class ImageExplainer {
         x,
         part.map((r) => r.cls),
       );
-      part.forEach((r, j) => checkScores(run.scores, j, this.numClasses, prepared[r.image].source));
+      part.forEach((r, j) => checkScores(run.scores, j, rc.numClasses, prepared[r.image].source));
       part.forEach((r, j) => {
-        scored[r.image] ??= scoreRow(run.scores.subarray(j * this.numClasses, (j + 1) * this.numClasses), activation, plan);
+        scored[r.image] ??= scoreRow(run.scores.subarray(j * rc.numClasses, (j + 1) * rc.numClasses), activation, plan);
       });
       for (const { maps, layer } of outputsOf(run.maps, plan, this.inputShape))
         part.forEach((r, j) =>

@@ -35,8 +35,9 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     throw new UsageError(`gcam explain needs at least one image, folder, pattern, '-' or --list F.\n\n${USAGE}`);
   // Without --model: the built-in shapes model, with its own preprocessing and labels unless overridden.
   const builtin = v.model ? undefined : builtinModel();
-  if ([v.class, v['top-k'], v.target].filter((o) => o !== undefined).length > 1)
-    throw new UsageError('Use one of --class, --top-k and --target.');
+  if (v.class && v['top-k']) throw new UsageError('Use either --class or --top-k, not both.');
+  if (v.target && (v.class || v['top-k']))
+    throw new UsageError('--target replaces --class and --top-k: give it alone (class:C is the target form of --class C).');
   const colormap = v.colormap ?? 'jet';
   // The library's own check of the name, made now rather than at the first overlay, after the whole run.
   colormapLut(colormap);
