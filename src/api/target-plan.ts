@@ -13,6 +13,7 @@ import { classTarget } from '../targets/class.js';
 import { parseTarget } from '../targets/index.js';
 import type { OutputFacts, Target, TargetFiles } from '../targets/types.js';
 import { DET_FORMATS } from '../targets/detections.js';
+import { isVector } from '../targets/checks.js';
 import type { ExplainOptions, Platform } from './options.js';
 
 export interface ResolvedTarget {
@@ -60,7 +61,7 @@ export async function resolveTargetOption(
   };
   const k = facts.dims.reduce((a, d) => a * d, 1);
   const output = parsed.output;
-  const classifier = facts.dims.length === 1;
+  const classifier = isVector(facts);
   if (!parsed.kind) return { options: { ...options, target: undefined }, output, numClasses: k, classifier };
   const target = await parsed.kind.bind(parsed.arg, facts, targetFiles(platform));
   if (parsed.kind === classTarget)
