@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { InvalidOptionError } from '../src/errors.js';
+import { InvalidInputError, InvalidOptionError } from '../src/errors.js';
+import { builtinModel } from '../src/builtin.js';
+import { createImageExplainer, loadModel, type ExplainOptions } from '../src/node.js';
 import { encodeNpy } from '../src/io-npy.js';
 import { TARGET_KINDS, parseTarget } from '../src/targets/index.js';
 import type { OutputFacts, TargetFiles } from '../src/targets/types.js';
@@ -110,6 +112,25 @@ describe('bad targets: typed errors that say what to do', () => {
   it('a box class out of range', () => rejects('box:1,2,30,40:5', [7, 10], /class 5 is out of range.*3 classes/));
   it('binary on a many-output model', () => rejects('binary', [10], /one output value per image/));
   it('raw index out of range', () => rejects('raw:12', [2, 3], /from 0 to 5/));
+
+  it('Score-CAM with a target function, and a target with classes, are refused by name', async () => {
+    const ex = await createImageExplainer(loadModel(builtinModel().path));
+    try {
+      const [, c, h, w] = ex.inputShape;
+      const images = [{ tensor: new Float32Array(c * h * w), dims: [c, h, w] }];
+      const refused = (options: ExplainOptions, pattern: RegExp) =>
+        assert.rejects(
+          () => ex.explain(images, { preprocess: 'none', ...options }),
+          // InvalidOptionError is an InvalidInputError: both are exit 2 in the CLI.
+          (e: unknown) => e instanceof InvalidInputError && pattern.test(e.message),
+        );
+      await refused({ target: 'prob:0', method: 'scorecam' }, /scores perturbed inputs by class: use class:C/);
+      await refused({ target: 'prob:0', classes: [1] }, /replaces classes/);
+      await refused({ target: 'output:nope+class:0' }, /not an output of the model; outputs: /);
+    } finally {
+      await ex.release();
+    }
+  });
 
   it('CLI: seg: on a classifier exits 2 with the message', async () => {
     const dir = tempDir('gcam-targets-cli-');
