@@ -12,8 +12,8 @@ Output (default .cache/targets/, git-ignored; GCAM_TARGETS_DIR overrides), per m
     <name>.json                          references, written last (its presence with the current key means complete)
 
 Per target (the text gcam takes, file names relative to the output folder) the reference holds, in float64 autograd:
-f(output) per image and the final Grad-CAM map (ReLU, per-image min-max, bilinear half-pixel upsample to S×S, min-max)
-at the layer given by its PyTorch module path, with dA = df/dA. The targets, written from their definitions here:
+f(output) per image and the final Grad-CAM and HiResCAM maps (ReLU, per-image min-max, bilinear half-pixel upsample to
+S×S, min-max) at the layer given by its PyTorch module path, with dA = df/dA. The targets, written from their definitions here:
     seg:C            Σ_p out[n, C, p]·[argmax_k out[n, k, p] = C]   (mask from the float64 forward, held fixed)
     seg:C:mask.npy   Σ_p out[n, C, p]·mask[p]
     similarity:r     cos(e_n, r) = e·r / max(|e||r|, 1e-8)           (torch.nn.functional.cosine_similarity)
@@ -225,10 +225,24 @@ def run_reference(model, spec, x, dtype, files, perturb=None):
         f.sum().backward()
         a, da = captured['a'].detach(), captured['a'].grad.detach()
         raw, final, ok = zoo.grad_cam(a, da, spec.size)
-        results[text] = {'value': f.detach(), 'final': final, 'ok': ok, 'dims': list(a.shape)}
+        hires, hires_ok = final_map(zoo.ref.hirescam(a, da), spec.size)
+        results[text] = {'value': f.detach(), 'final': final, 'hires': hires, 'ok': ok and hires_ok, 'dims': list(a.shape)}
     with torch.no_grad():
         outs = {k: v.detach() for k, v in outputs_of(m, spec, x.to(dtype)).items()}
     return results, outs
+
+
+def final_map(raw, size):
+    """ReLU, per-image min-max, bilinear half-pixel upsample, min-max again; and whether every map varies."""
+    norm, ok = zoo.ref.min_max(F.relu(raw))
+    final, final_ok = zoo.ref.min_max(zoo.ref.upsample(norm, (size, size)))
+    return final, ok and final_ok
+
+
+def deviation(runs, ref):
+    """Per target: max over the runs and both methods of max |final map − the reference's|."""
+    return {t: max(float((r[t][m].double() - ref[t][m].double()).abs().max()) for r in runs for m in ('final', 'hires'))
+            for t in ref}
 
 
 def mask_margin_ok(out, out32, c):
@@ -287,7 +301,7 @@ def choose_images(model, spec, seed, files):
         base, _ = run_reference(model, spec, x, torch.float32, files)
         runs = [run_reference(model, spec, x, torch.float32, files, (torch.Generator().manual_seed(t + 1), zoo.PERTURBATION))[0]
                 for t in range(zoo.PERTURBED_RUNS)]
-        dev = {t: max(float((r[t]['final'].double() - base[t]['final'].double()).abs().max()) for r in runs) for t in base}
+        dev = deviation(runs, base)
         ok = all(d <= COND_TOL for d in dev.values())
         if ok and spec.name == 'yolo_like':
             # NMS picks the same boxes in float32 as in float64 (a float32 forward makes the choice in gcam).
@@ -296,7 +310,7 @@ def choose_images(model, spec, seed, files):
             ok = all(chosen_boxes(t, o32) == chosen_boxes(t, o64) for t in spec.targets)
         if ok:
             ref, outs = run_reference(model, spec, x, torch.float64, files)
-            dev = {t: max(float((r[t]['final'].double() - ref[t]['final']).abs().max()) for r in [base, *runs]) for t in ref}
+            dev = deviation([base, *runs], ref)
             ok = all(d <= COND_TOL for d in dev.values()) and all(r['ok'] for r in ref.values())
             if ok:
                 return x, ref, outs, dev, k
@@ -348,7 +362,7 @@ def generate(spec, seed, out, key):
         'layer': spec.layer,
         'outputs': {k: list(v.shape) for k, v in outs.items() if '.' not in k},
         'onnx': onnx_info,
-        'targets': [{'target': t, 'values': zoo.sig(r['value']), 'finalCam': zoo.sig(r['final'], 8),
+        'targets': [{'target': t, 'values': zoo.sig(r['value']), 'finalCam': zoo.sig(r['final'], 8), 'hiresCam': zoo.sig(r['hires'], 8),
                      'layerDims': r['dims'], 'float32Deviation': dev[t]} for t, r in ref.items()],
         'seconds': round(time.time() - t0, 1),
     }

@@ -1,9 +1,9 @@
 /**
- * Targets against float64 torch (tools/gen_targets.py: torchvision segmentation networks and a ResNet-18 with
- * embedding, softmax and score outputs, random weights, opsets 13 and 17). For every model, opset and target, through
- * the library (createImageExplainer().explain with `target`) and, for the first target of each model, the CLI
- * (`gcam explain x.npy --target … --save-cam`): the final Grad-CAM map at the reference layer within TOL of torch's,
- * and f(output) within VALUE_TOL (relative to max |f|). Skips with a one-line reason when the models are not generated
+ * Targets against float64 torch (tools/gen_targets.py: torchvision segmentation networks, a ResNet-18 with
+ * embedding, softmax and score outputs and a YOLOv8-like detector, random weights, opsets 13 and 17). For every model,
+ * opset and target, through the library (createImageExplainer().explain with `target`) and, for the first target of
+ * each model, the CLI (`gcam explain x.npy --target … --save-cam`): the final Grad-CAM map at the reference layer within
+ * TOL of torch's, and f(output) within VALUE_TOL (relative to max |f|); through the library also HiResCAM's map. Skips with a one-line reason when the models are not generated
  * (tools/run_targets.sh generates them and runs this file).
  */
 import assert from 'node:assert/strict';
@@ -25,6 +25,8 @@ interface TargetRef {
   target: string;
   values: number[];
   finalCam: number[];
+  /** HiResCAM's final map from the same dA: targets compose with every gradient method. */
+  hiresCam: number[];
   float32Deviation: number;
 }
 interface Fixture {
@@ -86,6 +88,26 @@ describe('targets vs float64 torch', skip, () => {
                 t.diagnostic(
                   `${fx.name} op${opset} ${ref.target} image ${r.image}: map ${d.toExponential(2)}, f ${dv.toExponential(2)}`,
                 );
+              }
+            } finally {
+              await ex.release();
+            }
+          });
+        }
+        for (const ref of fx.targets) {
+          it(`library: --target ${ref.target} --method hirescam`, async (t) => {
+            const ex = await createImageExplainer(loadModel(path));
+            try {
+              const results = await ex.explain(images, {
+                target: absolute(ref.target),
+                layers: [fx.layer],
+                method: 'hirescam',
+                preprocess: 'none',
+              });
+              for (const r of results) {
+                const d = maxAbsDiff(r.inputMap, ref.hiresCam.slice(r.image * h * w, (r.image + 1) * h * w));
+                assert.ok(d <= TOL, `image ${r.image}: HiResCAM map off by ${d}`);
+                t.diagnostic(`${fx.name} op${opset} hirescam ${ref.target} image ${r.image}: map ${d.toExponential(2)}`);
               }
             } finally {
               await ex.release();
