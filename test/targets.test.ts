@@ -140,4 +140,17 @@ describe('bad targets: typed errors that say what to do', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /segmentation output \[N, classes, H, W\].*use class:C/);
   });
+
+  it('CLI: an unknown --det-format and --target with --class exit 2', async () => {
+    const dir = tempDir('gcam-targets-cli-');
+    const x = join(dir, 'x.npy');
+    writeFileSync(x, encodeNpy(new Float32Array(3 * 64 * 64), [1, 3, 64, 64]));
+    const base = ['explain', x, '--preprocess', 'none', '--out', join(dir, 'out')];
+    const format = await runCli([...base, '--target', 'det:0', '--det-format', 'yolo9']);
+    assert.equal(format.code, 2, format.stderr);
+    assert.match(format.stderr, /'yolo9' is unknown; choose auto, yolov8, yolov5/);
+    const both = await runCli([...base, '--target', 'prob:0', '--class', '1']);
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /--target replaces --class and --top-k/);
+  });
 });
