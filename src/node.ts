@@ -16,6 +16,7 @@ import { readRegularFile } from './files/regular-file.js';
 import { ImageExplainer, checkOptions, explainOnce, type CreateOptions } from './api/image-explainer.js';
 import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './api/options.js';
 import { readImage } from './image/io-node.js';
+import { InvalidOptionError } from './errors.js';
 
 export * from './index.js';
 
@@ -57,9 +58,26 @@ export function loadModel(source: string | Uint8Array): DecodedModel {
 
 export { readImage, writeImage, writeFileAtomic, composeFigure } from './image/io-node.js';
 
-/** The Node platform: onnxruntime-node plus sharp image decoding, and the machine's core count. */
+/** Target files (masks, reference embeddings) are small: 256 MiB is far beyond any real one. */
+const MAX_TARGET_FILE_BYTES = 2 ** 28;
+
+/** The Node platform: onnxruntime-node plus sharp image decoding, the machine's core count and target files. */
 export function nodePlatform(): Platform {
-  return { runtime: nodeRuntime(), decodeImage: (s) => readImage(s), cores: availableParallelism() };
+  return {
+    runtime: nodeRuntime(),
+    decodeImage: (s) => readImage(s),
+    cores: availableParallelism(),
+    readFile: async (path) =>
+      readRegularFile(
+        path,
+        `The target file '${path}'`,
+        (message, cause) => new InvalidOptionError('target', message, { cause }),
+        {
+          bytes: MAX_TARGET_FILE_BYTES,
+          why: 'a mask or an embedding is far smaller.',
+        },
+      ),
+  };
 }
 
 /** A model path, bytes, or a model decoded already. */

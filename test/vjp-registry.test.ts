@@ -44,6 +44,7 @@ const PROMISED = [
   'Pad',
   'Identity',
   'Dropout',
+  'Resize',
 ];
 
 const kebab = (op: string) => op.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();

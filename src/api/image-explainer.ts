@@ -14,7 +14,9 @@ import { averageLayerMaps, type LayerMaps } from './layer-maps.js';
 import type { ExplainAllOptions, ExplainOptions, ExplainResult, ExplainedInput, ImageSource, Platform } from './options.js';
 import { resolvePlan, type ExplainPlan, type LayerRef } from './plan.js';
 import { nameOf, prepareSource, type Prepared } from './prepare.js';
-import { resultOf, scoreRow, type Scored } from './results.js';
+import { resultOf, scoreRow, targetResult, type Scored } from './results.js';
+import { resolveTargetOption } from './target-plan.js';
+import type { Target } from '../targets/types.js';
 import { runRows, type RunnerContext } from './runner.js';
 
 export interface CreateOptions {
@@ -69,7 +71,7 @@ export class ImageExplainer {
 
   async explain(images: readonly ImageSource[], options: ExplainOptions = {}): Promise<ExplainResult[]> {
     if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image given: pass a list of images.');
-    const run = this.begin(images.length, options);
+    const run = await this.begin(images.length, options);
     const results: ExplainResult[] = [];
     for (let start = 0; start < images.length; start += run.plan.batchSize) {
       const chunk = images.slice(start, start + run.plan.batchSize);
@@ -97,7 +99,7 @@ export class ImageExplainer {
     const iterator = iteratorOf(sources);
     if (options.classesPerImage !== undefined)
       throw new InvalidOptionError('classesPerImage', 'needs the whole list of inputs: use explain(), or classes/topK here.');
-    const run = this.begin(undefined, options);
+    const run = await this.begin(undefined, options);
     const skip = !!options.skipUnreadable;
     let index = 0;
     const take = async (): Promise<Pending[]> => {
@@ -148,13 +150,23 @@ export class ImageExplainer {
   }
 
   /** The checks and the plan shared by explain() and explainAll(). */
-  private begin(imageCount: number | undefined, options: ExplainOptions): RunState {
-    checkOptions(options);
+  private async begin(imageCount: number | undefined, givenOptions: ExplainOptions): Promise<RunState> {
+    checkOptions(givenOptions);
     const declared = this.view.inputs[0].dims?.[0];
     const inputName = this.view.inputs[0].name;
+    const resolved = await resolveTargetOption(
+      this.platform,
+      this.decoded,
+      this.view,
+      this.inputShape,
+      givenOptions,
+      this.numClasses,
+    );
+    const { options, target, numClasses } = resolved;
     const plan = resolvePlan(
       {
-        numClasses: this.numClasses,
+        numClasses,
+        output: resolved.output,
         inputShape: this.inputShape,
         fixedBatch: typeof declared === 'number' ? declared : undefined,
         inputName,
@@ -166,13 +178,56 @@ export class ImageExplainer {
     );
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function')
       throw new InvalidOptionError('onProgress', 'must be a function (done, total) => void.');
-    const rc: RunnerContext = { sessions: this.sessions, inputShape: this.inputShape, inputName, numClasses: this.numClasses };
-    const activation = scoreTensorOf(this.view, outputOf(this.view), plan.session.useProbabilities).outputActivation;
-    return { plan, rc, activation };
+    if (target) checkTargetMethod(plan, target);
+    // A target reading the output itself differentiates it even when it is a Softmax/Sigmoid (autodiff/rewrite.ts).
+    if (target) plan.session.useProbabilities = target.reads === 'output';
+    const rc: RunnerContext = { sessions: this.sessions, inputShape: this.inputShape, inputName, numClasses };
+    const activation = scoreTensorOf(
+      this.view,
+      outputOf(this.view, resolved.output),
+      plan.session.useProbabilities,
+    ).outputActivation;
+    return { plan, rc, activation, target, classifier: resolved.classifier };
+  }
+
+  /**
+   * One batch explained for a target function: one row per input, seeded with df/d(scores) (at a forward run's scores
+   * when the seed depends on them); f is reported as evaluated at the scores the seed was taken at.
+   */
+  private async explainTargetChunk(
+    { plan, rc, target, activation, classifier }: RunState,
+    prepared: readonly Prepared[],
+    start: number,
+  ) {
+    const t = target!;
+    const k = rc.numClasses;
+    const x = stack(prepared);
+    const before = t.needsScores
+      ? await (await this.sessions.forward({ targets: [], inputShape: this.inputShape, ...plan.session })).scores(x)
+      : undefined;
+    const seeds = new Float32Array(prepared.length * k);
+    prepared.forEach((p, i) => {
+      if (before) checkScores(before, i, k, p.source);
+      seeds.set(t.seed(before?.subarray(i * k, (i + 1) * k)), i * k);
+    });
+    const classes = prepared.map(() => t.classIndex ?? -1);
+    const run = await runRows(rc, plan, x, classes, seeds);
+    const scores = before ?? run.scores;
+    const results: ExplainResult[] = [];
+    for (const { maps, layer } of outputsOf(run.maps, plan, this.inputShape))
+      prepared.forEach((p, j) => {
+        const row = scores.subarray(j * k, (j + 1) * k);
+        checkScores(row, 0, k, p.source);
+        const predictions = classifier ? scoreRow(row, activation, plan).predictions : [];
+        results.push(targetResult(maps, layer, j, start + j, p, { target: t, row, predictions }, plan, this.inputShape));
+      });
+    return results;
   }
 
   /** The results of one batch of prepared inputs; `start` is the index of the first in the caller's list. */
-  private async explainChunk({ plan, rc, activation }: RunState, prepared: readonly Prepared[], start: number) {
+  private async explainChunk(state: RunState, prepared: readonly Prepared[], start: number) {
+    if (state.target) return this.explainTargetChunk(state, prepared, start);
+    const { plan, rc, activation } = state;
     const results: ExplainResult[] = [];
     const scored: Scored[] = [];
     // The rows: one per (image, class). Classes not known beforehand are the predicted one, chosen by the row's own
@@ -194,9 +249,9 @@ export class ImageExplainer {
           prepared.map((p) => p.source),
         ),
       );
-      prepared.forEach((p, i) => checkScores(scores, i, this.numClasses, p.source));
+      prepared.forEach((p, i) => checkScores(scores, i, rc.numClasses, p.source));
       prepared.forEach((_, i) => {
-        const row = scores.subarray(i * this.numClasses, (i + 1) * this.numClasses);
+        const row = scores.subarray(i * rc.numClasses, (i + 1) * rc.numClasses);
         for (const cls of topIndices(row, t.k)) rows.push({ image: i, cls });
         scored[i] = scoreRow(row, activation, plan);
       });
@@ -221,9 +276,9 @@ export class ImageExplainer {
           part.map((r) => prepared[r.image].source),
         ),
       );
-      part.forEach((r, j) => checkScores(run.scores, j, this.numClasses, prepared[r.image].source));
+      part.forEach((r, j) => checkScores(run.scores, j, rc.numClasses, prepared[r.image].source));
       part.forEach((r, j) => {
-        scored[r.image] ??= scoreRow(run.scores.subarray(j * this.numClasses, (j + 1) * this.numClasses), activation, plan);
+        scored[r.image] ??= scoreRow(run.scores.subarray(j * rc.numClasses, (j + 1) * rc.numClasses), activation, plan);
       });
       for (const { maps, layer } of outputsOf(run.maps, plan, this.inputShape))
         part.forEach((r, j) =>
@@ -268,7 +323,7 @@ export class ImageExplainer {
   /** The model inputs explain() would run for these images with these options (preprocessed), in order. */
   async prepareInputs(images: readonly ImageSource[], options: ExplainOptions = {}): Promise<Prepared[]> {
     if (!Array.isArray(images) || images.length === 0) throw new InvalidInputError('No image given: pass a list of images.');
-    const { plan } = this.begin(images.length, options);
+    const { plan } = await this.begin(images.length, options);
     const prepared: Prepared[] = [];
     for (const [i, img] of images.entries())
       prepared.push(await prepareSource(img, i, this.inputShape, plan.preprocess, this.platform));
@@ -303,6 +358,23 @@ interface RunState {
   plan: ExplainPlan;
   rc: RunnerContext;
   activation: OutputActivation;
+  /** The target function, for targets other than a class. */
+  target?: Target;
+  /** Whether the output is a class vector per image (predictions are listed for target results). */
+  classifier: boolean;
+}
+
+/**
+ * Methods that score perturbed inputs take a class's score (Score-CAM, Ablation-CAM), and aug-smooth would need the
+ * seed of every augmented copy: with a target function they are refused rather than run with the wrong score.
+ */
+function checkTargetMethod(plan: ExplainPlan, target: Target): void {
+  if (plan.method.requires.perturbation)
+    throw new InvalidOptionError(
+      'target',
+      `'${target.text}' works with the gradient methods and Eigen-CAM; ${plan.method.name} scores perturbed inputs by class: use class:C, or another method.`,
+    );
+  if (plan.augSmooth) throw new InvalidOptionError('augSmooth', `works with class targets only; '${target.text}' is not one.`);
 }
 
 /** An input of explainAll between being read and being yielded. */

@@ -21,6 +21,8 @@ export interface Platform {
   decodeImage(source: string | Uint8Array): Promise<RawImage>;
   /** Logical cores of the machine, if known: `threads` may be at most 4 per core. */
   cores?: number;
+  /** Reads a file a target names (a mask, a reference embedding); absent where the platform has no files. */
+  readFile?(path: string): Promise<Uint8Array>;
 }
 
 /** A class: its index, or its label text. */
@@ -29,6 +31,14 @@ export type TargetSpec = number | string;
 export interface ExplainOptions {
   /** Layer names (tensor, node or PyTorch module path); default: the last layer with spatial extent > 1. */
   layers?: readonly string[];
+  /**
+   * What is explained, as a target text (src/targets/, docs/targets.md): 'class:C', 'prob:C', 'binary[:1|0]',
+   * 'raw[:I]', 'seg:C[:mask.png|.npy]', 'similarity:ref.npy', each optionally after 'output:NAME+' (another output of
+   * a multi-output model). Replaces classes, classesPerImage and topK. Default: the predicted class.
+   */
+  target?: string;
+  /** The layout of a raw detection output for box:/det: targets (default 'auto': told from its shape). */
+  detFormat?: 'auto' | 'yolov8' | 'yolov5';
   /** Classes explained for every image (index or label text). Default: the predicted class. */
   classes?: readonly TargetSpec[];
   /** Per-image classes (one list per image, lengths checked). Overrides `classes`. */
@@ -127,6 +137,17 @@ export interface ExplainResult {
   layerDepth?: number;
   /** True when the map was constant (returned as zeros): the class has no gradient signal at this layer. */
   constant: boolean;
+  /**
+   * The target explained when the `target` option names one other than class:C: its text, and f(output) as the
+   * forward run computed it (also in `score`; `logit` and `probability` are NaN, `classIndex` the target's class or -1).
+   */
+  target?: string;
+  /** The box explained by a box:/det: target: x1, y1, x2, y2 in model-input pixels. */
+  box?: [number, number, number, number];
+  /** That box on the image at its own resolution (the pixels of `map`). */
+  imageBox?: [number, number, number, number];
+  /** The pixels a seg: target sums over, on the image at its own resolution (1 inside, 0 outside; like `map`). */
+  mask?: Uint8Array;
   predictions: Prediction[];
   warnings: string[];
 }

@@ -39,7 +39,8 @@ export interface ExplainPlan {
   eigenSmooth: boolean;
   settings: MethodSettings;
   spatial: { grid?: [number, number]; layout?: LayerLayout | 'auto' };
-  session: { useProbabilities?: boolean; threads?: number };
+  /** Session settings: `output` is the model output explained (default the first). */
+  session: { useProbabilities?: boolean; threads?: number; output?: string };
   topPredictions: number;
   /** How images become model inputs; 'none': only tensors are accepted (always 'none' for volume models). */
   preprocess: PreprocessSpec | 'none';
@@ -55,6 +56,8 @@ export interface ModelFacts {
   /** The model's own batch size when its input fixes one. */
   fixedBatch?: number;
   inputName: string;
+  /** The model output explained, when not the first. */
+  output?: string;
   /** The machine's logical cores, when the platform knows them (bounds `threads`). */
   cores?: number;
   resolveLayers(names?: readonly string[]): LayerRef[];
@@ -97,7 +100,7 @@ export function resolvePlan(model: ModelFacts, imageCount: number | undefined, o
     eigenSmooth: !!options.eigenSmooth,
     settings,
     spatial: { grid: options.grid, layout: options.layout },
-    session: { useProbabilities: options.useProbabilities, threads },
+    session: { useProbabilities: options.useProbabilities, threads, output: model.output },
     topPredictions: Math.min(positiveInt('topPredictions', options.topPredictions) ?? 5, k),
     preprocess: model.inputShape.length === 5 ? volumePreprocess(options) : resolvePreprocess(options, model.inputShape),
     intensity: resolveIntensity(options),

@@ -2,11 +2,13 @@
 import { normalizeMaps } from '../cam/postprocess.js';
 import { outputProbabilities, softmax, topIndices } from '../cam/scores.js';
 import type { OutputActivation } from '../autodiff/rewrite.js';
-import { mapToOriginal } from '../image/preprocess.js';
+import { mapToOriginal, type Geometry } from '../image/preprocess.js';
 import { carryToGrid } from '../volume/prepare.js';
 import type { LayerMaps } from './layer-maps.js';
 import type { ExplainResult, Prediction } from './options.js';
 import type { ExplainPlan, LayerRef } from './plan.js';
+import type { Target } from '../targets/types.js';
+import type { Box } from '../targets/detections.js';
 import type { Prepared } from './prepare.js';
 
 /** An image's class probabilities and top predictions, from its scores row. */
@@ -91,4 +93,77 @@ export function resultOf(
       ? [`The map for class ${row.cls} at layer '${layer.name}' is constant (no signal): returned as zeros.`]
       : [],
   };
+}
+
+/**
+ * The result of row j for a target function: the maps as for a class, the target's text and value f(scores), its
+ * class (or -1); logit and probability belong to a class of a classifier and are NaN here.
+ */
+export function targetResult(
+  maps: LayerMaps,
+  layer: LayerRef,
+  j: number,
+  image: number,
+  prepared: Prepared,
+  explained: { target: Target; row: Float32Array; predictions: Prediction[] },
+  plan: ExplainPlan,
+  inputShape: readonly number[],
+): ExplainResult {
+  const { target, row, predictions } = explained;
+  const value = target.value(row);
+  const none: Scored = {
+    probabilities: new Float64Array(0),
+    logits: new Float64Array(0),
+    softmax: new Float64Array(0),
+    predictions,
+  };
+  const detection = target.detection?.(row);
+  const cls = detection?.cls ?? target.classIndex;
+  const r = resultOf(maps, layer, j, { image, cls: cls ?? -1 }, prepared, none, plan, inputShape);
+  return {
+    ...r,
+    label: cls === undefined ? undefined : plan.labels?.[cls],
+    ...(detection ? { box: detection.box, imageBox: boxOnImage(detection.box, prepared.geometry) } : {}),
+    ...(target.region ? { mask: maskOnImage(target.region(row), prepared, inputShape) } : {}),
+    score: value,
+    logit: NaN,
+    probability: NaN,
+    target: target.text,
+    warnings: r.constant
+      ? [`The map for target ${target.text} at layer '${layer.name}' is constant (no signal): returned as zeros.`]
+      : [],
+  };
+}
+
+/**
+ * A box in model-input pixels on the original image: input x = original x · resized/original − offset (the
+ * preprocessing's resize then crop or letterbox), inverted.
+ */
+export function boxOnImage(box: Box, g: Geometry | undefined): Box {
+  if (!g) return box;
+  const sx = g.original[0] / g.resized[0];
+  const sy = g.original[1] / g.resized[1];
+  return [(box[0] + g.offset[0]) * sx, (box[1] + g.offset[1]) * sy, (box[2] + g.offset[0]) * sx, (box[3] + g.offset[1]) * sy];
+}
+
+/**
+ * A seg target's mask (output resolution) on the image: nearest-neighbour to the model input's size when the output
+ * is smaller, carried to the original image like the maps, then cut at ½.
+ */
+function maskOnImage(
+  { data: mask, width: mw, height: mh }: { data: Float32Array; width: number; height: number },
+  prepared: Prepared,
+  inputShape: readonly number[],
+): Uint8Array {
+  const [, , ih, iw] = inputShape;
+  const atInput =
+    mw === iw && mh === ih
+      ? mask
+      : Float32Array.from({ length: ih * iw }, (_, p) => {
+          const y = Math.min(mh - 1, Math.floor(((Math.floor(p / iw) + 0.5) * mh) / ih));
+          const x = Math.min(mw - 1, Math.floor((((p % iw) + 0.5) * mw) / iw));
+          return mask[y * mw + x];
+        });
+  const carried = prepared.geometry ? mapToOriginal(atInput, prepared.geometry) : atInput;
+  return Uint8Array.from(carried, (v) => (v >= 0.5 ? 1 : 0));
 }

@@ -35,14 +35,17 @@ export interface RunnerContext {
 /**
  * @param x the rows' model inputs [rows, C, H, W] (or [rows, C, D, H, W])
  * @param targets the class of each row; undefined: the row's predicted class (first top score of its first run)
+ * @param seeds [rows, numClasses]: the seed of each row's backward pass (src/targets/) in place of the one-hot rows
+ *   of `targets`, which then only name the rows' classes
  */
 export async function runRows(
   rc: RunnerContext,
   plan: ExplainPlan,
   x: Float32Array,
   targets: readonly (number | undefined)[],
+  seeds?: Float32Array,
 ): Promise<RowsRun> {
-  if (!plan.augSmooth) return runOnce(rc, plan, x, targets);
+  if (!plan.augSmooth) return runOnce(rc, plan, x, targets, seeds);
   // aug-smooth: the final maps of flipped and brightness-scaled copies (cam/augment.ts), each flipped back, averaged
   // as they are (pytorch-grad-cam's order). The classes are those of the original inputs.
   // Flips are along the last (width) axis, which is contiguous in 2-D images and volumes alike.
@@ -72,6 +75,7 @@ async function runOnce(
   plan: ExplainPlan,
   x: Float32Array,
   targets: readonly (number | undefined)[],
+  seeds?: Float32Array,
 ): Promise<RowsRun> {
   const [, c, ...inputSize] = rc.inputShape;
   const per = c * inputSize.reduce((a, b) => a * b, 1);
@@ -84,6 +88,7 @@ async function runOnce(
   const forwardSession = () => rc.sessions.forward({ targets: layerTensors, ...common });
   // One-hot target weights; a zero row makes an explain run explain its row's top class (autodiff/seed.ts).
   const weightsOf = (cls: readonly (number | undefined)[]) => {
+    if (seeds) return seeds;
     const tw = new Float32Array(rows * k);
     cls.forEach((c, j) => c !== undefined && (tw[j * k + c] = 1));
     return tw;

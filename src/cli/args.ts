@@ -14,7 +14,7 @@ export const USAGE = `gcam: Grad-CAM explanations for ONNX image classifiers
 Usage:
   gcam demo [--seed S] [--out DIR] [--method M]
   gcam explain <images, .npy, folders, 'patterns' or - ...> [--list F] [--model m.onnx]
-               [--layer L]... [--class C]... | [--top-k K]
+               [--layer L]... [--class C]... | [--top-k K] | [--target T] [--det-format auto|yolov8|yolov5]
                [--method M] [--aug-smooth] [--eigen-smooth] [--combine-layers]
                [--score-cam-batch B] [--score-cam-channels K] [--ablation-batch B]
                [--grid RxC] [--layout auto|nchw|nhwc|tokens]
@@ -38,6 +38,8 @@ Usage:
   gcam view [model.onnx] [images or .npy...] [--port P] [--labels F] [--preprocess P] [--size S]
             (the viewer page on 127.0.0.1, default port 8765; Ctrl-C stops it)
 
+--target: class:C, prob:C, binary[:1|0], raw[:I], seg:C[:mask.png|.npy], similarity:ref.npy, box:x1,y1,x2,y2[:C],
+det:K, each optionally after output:NAME+ (see docs/targets.md).
 Without --model, explain uses the built-in shapes model (see docs/builtin-model.md) and its preprocessing.
 Folders are searched recursively; quoted patterns ('photos/**/*.jpg') are expanded by gcam; '-' reads paths from stdin.
 Each input's files are written as soon as it is done, and recorded in DIR/manifest.jsonl; --resume skips the inputs
@@ -53,6 +55,8 @@ const OPTIONS = {
   layer: { type: 'string', multiple: true },
   class: { type: 'string', multiple: true },
   'top-k': { type: 'string' },
+  target: { type: 'string' },
+  'det-format': { type: 'string' },
   method: { type: 'string' },
   'aug-smooth': { type: 'boolean' },
   'eigen-smooth': { type: 'boolean' },

@@ -29,6 +29,7 @@ import { reduceMean } from './reduce-mean.js';
 import { reduceSum } from './reduce-sum.js';
 import { relu } from './relu.js';
 import { reshape } from './reshape.js';
+import { resize } from './resize.js';
 import { sigmoid } from './sigmoid.js';
 import { slice } from './slice.js';
 import { softmax } from './softmax.js';
@@ -70,6 +71,7 @@ export const ALL_RULES: readonly VjpRule[] = [
   reduceSum,
   relu,
   reshape,
+  resize,
   sigmoid,
   slice,
   softmax,

@@ -38,6 +38,8 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   // Without --model: the built-in shapes model, with its own preprocessing and labels unless overridden.
   const builtin = v.model ? undefined : builtinModel();
   if (v.class && v['top-k']) throw new UsageError('Use either --class or --top-k, not both.');
+  if (v.target && (v.class || v['top-k']))
+    throw new UsageError('--target replaces --class and --top-k: give it alone (class:C is the target form of --class C).');
   const colormap = v.colormap ?? 'jet';
   // The library's own check of the name, made now rather than at the first overlay, after the whole run.
   colormapLut(colormap);
@@ -49,6 +51,8 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     layers: v.layer,
     classes: v.class,
     topK: intOption(v['top-k'], 'top-k'),
+    target: v.target,
+    detFormat: v['det-format'] as ExplainOptions['detFormat'],
     // Names and values the library checks itself (method, preprocess, ranges): its errors name the option.
     method: v.method as ExplainOptions['method'],
     augSmooth: !!v['aug-smooth'],

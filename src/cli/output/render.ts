@@ -6,6 +6,7 @@ import { composeFigure, heatmap, overlay, type ExplainResult } from '../../node.
 import type { RawImage } from '../../image/raw.js';
 import type { LoadedInput } from '../inputs.js';
 import { figureName, overlayName } from './names.js';
+import { drawBox, outlineMask } from '../../image/annotate.js';
 
 export interface RenderOptions {
   figure: boolean;
@@ -34,11 +35,18 @@ export async function renderInput(
   o: RenderOptions & { multiLayer: boolean },
 ): Promise<RenderedImage[]> {
   const display = (m: Float32Array) => (o.signed ? m.map((x) => (x + 1) / 2) : m);
-  const caption = (r: ExplainResult) => `${r.classIndex}${r.label ? ` ${r.label}` : ''} (${r.score.toFixed(3)}) @ ${r.layer}`;
+  const what = (r: ExplainResult) => r.target ?? `${r.classIndex}${r.label ? ` ${r.label}` : ''}`;
+  const caption = (r: ExplainResult) => `${what(r)} (${r.score.toFixed(3)}) @ ${r.layer}`;
   // The base image has the map's size: the photo for image inputs, the input resolution for tensors.
   const img = input.photo ?? grayFromTensor(input.source);
   const heat = (r: ExplainResult) => heatmap(display(input.photo ? r.map : r.inputMap), img.width, img.height, o.colormap);
-  const over = (r: ExplainResult, h = heat(r)) => overlay(img, h, o.alpha);
+  // A seg target's region is outlined and a detection target's box drawn, on the image at the map's size.
+  const marked = (r: ExplainResult, im: RawImage) => {
+    const m = r.mask ? outlineMask(im, r.mask) : im;
+    const box = input.photo ? r.imageBox : r.box;
+    return box ? drawBox(m, box) : m;
+  };
+  const over = (r: ExplainResult, h = heat(r)) => marked(r, overlay(img, h, o.alpha));
   const source = results[0].source;
   if (o.figure) {
     const h0 = heat(results[0]);
