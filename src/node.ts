@@ -70,7 +70,8 @@ export function nodePlatform(): Platform {
     readFile: async (path) =>
       readRegularFile(
         path,
-        `The target file '${path}'`,
+        `file '${path}'`,
+        // The option's name begins the message: "target file 'ref.npy' does not exist."
         (message, cause) => new InvalidOptionError('target', message, { cause }),
         {
           bytes: MAX_TARGET_FILE_BYTES,

@@ -76,7 +76,7 @@ function targetFiles(platform: Platform): TargetFiles {
     return platform.readFile(path);
   };
   return {
-    readArray: async (path) => parseNpy(await read(path), `The target file '${path}'`),
+    readArray: async (path) => parseNpy(await read(path), `target file '${path}'`),
     readImage: (path) => platform.decodeImage(path),
   };
 }

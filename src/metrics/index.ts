@@ -41,7 +41,7 @@ export function metricsFor(names: readonly string[]): Metric[] {
       const close = closest(n, METRIC_NAMES);
       throw new InvalidOptionError(
         'metrics',
-        `'${n}' is unknown${close.length ? `; did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : ''} Available: ${METRIC_NAMES.join(', ')}.`,
+        `'${n}' is unknown${close.length ? `; did you mean ${close.map((c) => `'${c}'`).join(' or ')}?` : '.'} Available: ${METRIC_NAMES.join(', ')}.`,
       );
     }
   return METRICS.filter((m) => names.includes(m.name));

@@ -18,7 +18,7 @@ import { builtinModel } from '../../builtin.js';
 import { parseLabels } from '../../labels/labels.js';
 import { chartSvg } from '../../metrics/plot.js';
 import { curveCharts, perImageCsv, recommendationLines, summaryTable } from '../../metrics/report.js';
-import { USAGE, UsageError, intOption, numberOption, preprocessOverrides, type Parsed } from '../args.js';
+import { USAGE_HINT, UsageError, intOption, numberOption, preprocessOverrides, type Parsed } from '../args.js';
 import { annotationsFor } from '../boxes.js';
 import { userModel } from '../errors.js';
 import { expandInputs } from '../input-list.js';
@@ -44,7 +44,7 @@ const FLAGS: Record<string, string> = {
 
 export async function cmdEvaluate(p: Parsed): Promise<number> {
   const v = p.values;
-  if (p.rest.length === 0) throw new UsageError(`gcam evaluate needs at least one image.\n\n${USAGE}`);
+  if (p.rest.length === 0) throw new UsageError(`gcam evaluate needs at least one image.\n${USAGE_HINT}`);
   if (v.class && v['top-k']) throw new UsageError('Use either --class or --top-k, not both.');
   const builtin = v.model ? undefined : builtinModel();
   const folders = destinations(v.json, v.csv, v.out);

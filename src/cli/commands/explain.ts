@@ -9,7 +9,7 @@ import { GcamError, colormapLut, createImageExplainer, type ExplainOptions } fro
 import { builtinModel } from '../../builtin.js';
 import { parseLabels } from '../../labels/labels.js';
 import {
-  USAGE,
+  USAGE_HINT,
   UsageError,
   gridOption,
   intOption,
@@ -34,7 +34,7 @@ import { RunWriter, resultFields } from '../output/run-writer.js';
 export async function cmdExplain(p: Parsed): Promise<number> {
   const v = p.values;
   if (p.rest.length === 0 && v.list === undefined)
-    throw new UsageError(`gcam explain needs at least one image, folder, pattern, '-' or --list F.\n\n${USAGE}`);
+    throw new UsageError(`gcam explain needs at least one image, folder, pattern, '-' or --list F.\n${USAGE_HINT}`);
   // Without --model: the built-in shapes model, with its own preprocessing and labels unless overridden.
   const builtin = v.model ? undefined : builtinModel();
   if (v.class && v['top-k']) throw new UsageError('Use either --class or --top-k, not both.');
@@ -73,7 +73,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   };
   const frame = intOption(v.frame, 'frame', 0);
   const entries = await expandInputs(p.rest, v.list);
-  if (entries.length === 0) throw new UsageError(`gcam explain: '-' or --list named no input.\n\n${USAGE}`);
+  if (entries.length === 0) throw new UsageError(`gcam explain: '-' or --list named no input.\n${USAGE_HINT}`);
   if (v.resume && v.overwrite)
     throw new UsageError('Use either --resume (continue a run) or --overwrite (start again), not both.');
   if (v.resume && v['save-cam'])

@@ -13,7 +13,7 @@ import {
   tritonModelName,
   type ExportMethod,
 } from '../../node.js';
-import { USAGE, UsageError, intOption, type Parsed } from '../args.js';
+import { USAGE_HINT, UsageError, intOption, type Parsed } from '../args.js';
 import { userModel } from '../errors.js';
 import { commitOutputs, type OutputFile } from '../output/commit.js';
 import { checkDistinct, checkFile, checkFolder, checkReplaceable } from '../output/destination.js';
@@ -31,11 +31,11 @@ interface ExportPlan {
 export async function cmdExport(p: Parsed): Promise<number> {
   const v = p.values;
   const path = p.rest[0] ?? v.model;
-  if (!path) throw new UsageError(`gcam export needs a model.\n\n${USAGE}`);
+  if (!path) throw new UsageError(`gcam export needs a model.\n${USAGE_HINT}`);
   if (p.rest.length > 1) throw new UsageError(`gcam export takes one model; got ${p.rest.length}: ${p.rest.join(', ')}.`);
   if ((v.layer?.length ?? 0) > 1) throw new UsageError('gcam export explains one layer; give --layer once.');
   if (v.output === undefined && v.triton === undefined)
-    throw new UsageError(`gcam export needs -o FILE.onnx, --triton DIR, or both.\n\n${USAGE}`);
+    throw new UsageError(`gcam export needs -o FILE.onnx, --triton DIR, or both.\n${USAGE_HINT}`);
   if (v['max-batch-size'] !== undefined && v.triton === undefined)
     throw new UsageError('--max-batch-size sets the Triton config: use it with --triton.');
   const maxBatch = intOption(v['max-batch-size'], 'max-batch-size', 1) ?? DEFAULT_MAX_BATCH;

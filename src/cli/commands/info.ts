@@ -3,11 +3,11 @@ import { GraphView, loadModel, supportedOps } from '../../node.js';
 import type { NodeView } from '../../onnx/graph.js';
 import { dtypeName } from '../../onnx/schema.js';
 import { NON_DIFFERENTIABLE_OPS } from '../../autodiff/slice.js';
-import { USAGE, UsageError, type Parsed } from '../args.js';
+import { USAGE_HINT, UsageError, type Parsed } from '../args.js';
 
 export function cmdInfo(p: Parsed): number {
   const path = p.rest[0] ?? p.values.model;
-  if (!path) throw new UsageError(`gcam info needs a model.\n\n${USAGE}`);
+  if (!path) throw new UsageError(`gcam info needs a model.\n${USAGE_HINT}`);
   const view = new GraphView(loadModel(path).proto);
   // An undeclared shape is not a scalar's [].
   const dims = (d: (number | string | null)[] | undefined) =>

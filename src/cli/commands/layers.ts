@@ -5,12 +5,12 @@
  */
 import { GraphView, loadModel, nodeRuntime } from '../../node.js';
 import { defaultInputShape, defaultLayer, listLayers, misleadingShortNames, moduleNameOf } from '../../layers.js';
-import { USAGE, UsageError, sizeOption, type Parsed } from '../args.js';
+import { USAGE_HINT, UsageError, sizeOption, type Parsed } from '../args.js';
 import { userModel } from '../errors.js';
 
 export async function cmdLayers(p: Parsed): Promise<number> {
   const path = p.rest[0] ?? p.values.model;
-  if (!path) throw new UsageError(`gcam layers needs a model.\n\n${USAGE}`);
+  if (!path) throw new UsageError(`gcam layers needs a model.\n${USAGE_HINT}`);
   const decoded = loadModel(path);
   const view = new GraphView(decoded.proto);
   const inputShape = defaultInputShape(view, sizeOption(p.values.size));
