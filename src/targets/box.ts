@@ -4,8 +4,7 @@
  * one-hot there (detections.ts), the choice held fixed while differentiating.
  */
 import { InvalidInputError, InvalidOptionError } from '../errors.js';
-import { classScore, detect, iou, layoutOf, type Box, type Detection } from './detections.js';
-import { perImage } from './checks.js';
+import { detect, detectionTarget, iou, layoutOf, type Box, type Detection } from './detections.js';
 import type { TargetKind } from './types.js';
 
 export const boxTarget: TargetKind = {
@@ -42,19 +41,6 @@ export const boxTarget: TargetKind = {
         );
       return best;
     };
-    return {
-      text,
-      reads: 'output',
-      classIndex: cls,
-      needsScores: true,
-      seed: (s) => {
-        const g = new Float32Array(perImage(output));
-        const d = pick(s!);
-        classScore(layout, s!, d.anchor, d.cls, g);
-        return g;
-      },
-      value: (s) => pick(s).score,
-      detection: pick,
-    };
+    return detectionTarget(text, layout, output, pick, cls);
   },
 };

@@ -4,8 +4,7 @@
  * one-hot there (detections.ts). The choice is held fixed while differentiating, as NMS is not differentiable.
  */
 import { InvalidInputError, InvalidOptionError } from '../errors.js';
-import { classScore, detect, layoutOf, type Detection } from './detections.js';
-import { perImage } from './checks.js';
+import { detect, detectionTarget, layoutOf, type Detection } from './detections.js';
 import type { TargetKind } from './types.js';
 
 export const detTarget: TargetKind = {
@@ -24,18 +23,6 @@ export const detTarget: TargetKind = {
         );
       return kept[k];
     };
-    return {
-      text: `det:${k}`,
-      reads: 'output',
-      needsScores: true,
-      seed: (s) => {
-        const g = new Float32Array(perImage(output));
-        const d = pick(s!);
-        classScore(layout, s!, d.anchor, d.cls, g);
-        return g;
-      },
-      value: (s) => pick(s).score,
-      detection: pick,
-    };
+    return detectionTarget(`det:${k}`, layout, output, pick);
   },
 };

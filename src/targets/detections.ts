@@ -8,8 +8,8 @@
  * Coordinates are in model-input pixels.
  */
 import { InvalidOptionError } from '../errors.js';
-import { shapeText } from './checks.js';
-import type { OutputFacts } from './types.js';
+import { perImage, shapeText } from './checks.js';
+import type { OutputFacts, Target } from './types.js';
 
 export type DetFormat = 'yolov8' | 'yolov5';
 export const DET_FORMATS: readonly DetFormat[] = ['yolov8', 'yolov5'];
@@ -97,4 +97,31 @@ export function detect(l: Layout, s: Float32Array): Detection[] {
   const kept: Detection[] = [];
   for (const d of all) if (!kept.some((k) => k.cls === d.cls && iou(k.box, d.box) > NMS_IOU)) kept.push(d);
   return kept;
+}
+
+/**
+ * The target of the detection `pick` chooses from a forward run's scores (box and det): f = its class score, the seed
+ * d(score)/d(output) at its anchor (classScore).
+ */
+export function detectionTarget(
+  text: string,
+  layout: Layout,
+  output: OutputFacts,
+  pick: (s: Float32Array) => Detection,
+  classIndex?: number,
+): Target {
+  return {
+    text,
+    reads: 'output',
+    classIndex,
+    needsScores: true,
+    seed: (s) => {
+      const g = new Float32Array(perImage(output));
+      const d = pick(s!);
+      classScore(layout, s!, d.anchor, d.cls, g);
+      return g;
+    },
+    value: (s) => pick(s).score,
+    detection: pick,
+  };
 }
