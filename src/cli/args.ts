@@ -9,7 +9,7 @@ export class UsageError extends GcamError {
   }
 }
 
-export const USAGE = `gcam: Grad-CAM explanations for ONNX image classifiers
+export const USAGE = `gcam: Grad-CAM and its family of explanations for ONNX models
 
 Usage:
   gcam demo [--seed S] [--out DIR] [--method M]
@@ -26,7 +26,8 @@ Usage:
   gcam export <model.onnx> [--layer L] [--method M] [--size S] [-o|--output F.onnx] [--triton DIR] [--max-batch-size B]
               (a self-contained ONNX model: the image and target_class in, the model's outputs, heatmap and
               layer_map out; --triton writes a Triton model repository entry DIR/<name>/; see docs/serving.md)
-  gcam evaluate <images or .npy...> [--model m.onnx] [--method a,b,c] [--layer L]... [--class C]... | [--top-k K]
+  gcam evaluate <images, .npy, folders or 'patterns'...> [--model m.onnx] [--method a,b,c]
+               [--layer L]... [--class C]... | [--top-k K]
                [--metrics drop,increase,avg-drop,road,road-morf,road-lerf,deletion,insertion,pointing,sanity,...]
                [--boxes F.json|F.csv] [--score prob|logit] [--steps N] [--morf-percentile P] [--lerf-percentile P]
                [--road-noise S] [--seed S] [--tolerance PX] [--sanity-steps K] [--preprocess ...] [--size S] [--labels F]
