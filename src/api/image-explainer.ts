@@ -136,7 +136,8 @@ export class ImageExplainer {
               0,
             )
           : [];
-        for (const [k, p] of ready.entries()) p.results = results.filter((r) => r.image === k);
+        // One pass over the batch's results, each to the input it belongs to.
+        for (const r of results) (ready[r.image].results ??= []).push(r);
         for (const p of batch) {
           const own = (p.results ?? []).map((r) => ({ ...r, image: p.index }));
           yield p.error

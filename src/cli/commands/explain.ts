@@ -136,11 +136,19 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     let slot = 0;
     let input = 0;
     const done = (k: number) => recorded?.inputs.has(k) ?? false;
+    /** An entry that gives no input to explain takes one place in the run, and is reported unless recorded already. */
+    const skipEntry = (path: string, why: string) => {
+      if (!done(input)) writer.skip(slot++, input, path, why);
+      input++;
+    };
     async function* sources(): AsyncGenerator<LoadedInput['source']> {
       for (const [i, entry] of entries.entries()) {
+        if ('error' in entry) {
+          skipEntry(entry.path, entry.error);
+          continue;
+        }
         // An image recorded already is not read again; a .npy is, to count its images.
-        if ('error' in entry || (done(input) && extname(entry.path).toLowerCase() !== '.npy')) {
-          if (!done(input)) writer.skip(slot++, input, entry.path, (entry as { error: string }).error);
+        if (done(input) && extname(entry.path).toLowerCase() !== '.npy') {
           input++;
           continue;
         }
@@ -149,15 +157,13 @@ export async function cmdExplain(p: Parsed): Promise<number> {
           items = await readPath(entry.path, explainer.inputShape, frame);
         } catch (e) {
           if (!(e instanceof GcamError)) throw e;
-          if (!done(input)) writer.skip(slot++, input, entry.path, e.message);
-          input++;
+          skipEntry(entry.path, e.message);
           continue;
         }
+        // A .npy that does not fit is reported once.
         const why = misfit(items[0], explainer.inputShape);
         if (why) {
-          // A .npy that does not fit is reported once.
-          if (!done(input)) writer.skip(slot++, input, entry.path, why);
-          input++;
+          skipEntry(entry.path, why);
           continue;
         }
         for (const [j, loaded] of items.entries()) {

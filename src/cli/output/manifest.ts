@@ -3,7 +3,7 @@
  * could not be read. Lines are appended in input order once an input's files are in place, one write per input, so an
  * interrupted run leaves a manifest of complete inputs (at most a torn last line, which --resume cuts off) and
  * `--resume` continues it to exactly the manifest an uninterrupted run writes. Nothing in a line depends on the
- * moment or the machine (no times, no absolute paths).
+ * moment (no times); paths are written as the run was given them.
  */
 import { closeSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { osReason } from '../file-kind.js';
