@@ -2,8 +2,8 @@
  * gcam against the PyTorch references: `npm run bench` (not part of the tests). See docs/benchmarks.md.
  *
  *   node --import tsx bench/run.ts [--parts gradcam,methods,rss,process] [--models resnet50,vgg16,mobilenet_v2]
- *                                  [--rounds N] [--warmup W] [--method-rounds N] [--process-rounds N] [--threads T]
- *                                  [--out report.md]
+ *                                  [--rounds N] [--warmup W] [--method-rounds N] [--process-rounds N] [--process-images 16,256]
+ *                                  [--threads T] [--out report.md]
  *
  * Parts:
  *  gradcam  per model and batch (1, 8): plain onnxruntime forward; gcam Grad-CAM at the last block (engine: explain
@@ -15,8 +15,9 @@
  *  methods  Score-CAM and Ablation-CAM, gcam library vs the PyTorch references doing the same work.
  *  rss      peak RSS of each contender in its own fresh process (bench/contender.ts, torch_worker.py --oneshot), with
  *           cold compile times.
- *  process  whole process as users run it: `gcam explain` (compiled CLI) over 16 images at --batch-size 8 vs
- *           tools/bench/gradcam_script.py over the same images: wall time and peak RSS (/usr/bin/time).
+ *  process  whole process as users run it: `gcam explain` (compiled CLI) over 16 and 256 images (--process-images)
+ *           at --batch-size 8 vs tools/bench/gradcam_script.py over the same images: wall time and peak RSS
+ *           (/usr/bin/time).
  * The models are exported by tools/export_bench_models.py into .cache/bench/ (run here when missing).
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,6 +74,7 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '1' },
     'method-rounds': { type: 'string', default: '3' },
     'process-rounds': { type: 'string', default: '3' },
+    'process-images': { type: 'string', default: '16,256' },
     threads: { type: 'string', default: '2' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -80,7 +82,7 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log(
-    'usage: npm run bench -- [--parts gradcam,methods,rss,process] [--models resnet50,vgg16,mobilenet_v2] [--rounds N] [--warmup W] [--method-rounds N] [--process-rounds N] [--threads T] [--out report.md]',
+    'usage: npm run bench -- [--parts gradcam,methods,rss,process] [--models resnet50,vgg16,mobilenet_v2] [--rounds N] [--warmup W] [--method-rounds N] [--process-rounds N] [--process-images 16,256] [--threads T] [--out report.md]',
   );
   process.exit(0);
 }
@@ -95,6 +97,7 @@ const threads = int(opts.threads!, 'threads');
 const warmup = int(opts.warmup!, 'warmup');
 const methodRounds = int(opts['method-rounds']!, 'method-rounds');
 const processRounds = int(opts['process-rounds']!, 'process-rounds');
+const processImages = opts['process-images']!.split(',').map((v) => int(v, 'process-images'));
 /** Timed rounds per (model, batch); the heavy VGG-16 gets fewer so that the whole run stays within ~15 minutes. */
 function roundsFor(model: string, batch: number): number {
   if (opts.rounds !== undefined) return int(opts.rounds, 'rounds');
@@ -440,10 +443,18 @@ const METHOD_CONFIGS: MethodConfig[] = [
     work: '128 of 1280 channels: 128 masked forward passes in 4 runs of 32',
   },
   {
+    model: 'mobilenet_v2',
+    method: 'scorecam',
+    layer: 'features.18',
+    chunk: 16,
+    work: "all 1280 channels, batch 16 (pytorch-grad-cam's defaults): 1280 masked forward passes in 80 runs of 16",
+  },
+  {
     model: 'resnet50',
     method: 'ablationcam',
     layer: 'layer4',
     chunk: 32,
+    full: true,
     work: 'all 2048 channels; tail (avgpool + fc) re-run in 64 runs of 32',
   },
   {
@@ -494,15 +505,16 @@ async function methodsPart(manifest: Record<string, ModelEntry>, x8: Float32Arra
       },
       { name: 'torch', run: async () => (await worker.ask<{ ms: number }>({ ...req, style: 'tail' })).ms },
     ];
-    if (cfg.full)
-      contenders.push({ name: 'full', run: async () => (await worker.ask<{ ms: number }>({ ...req, style: 'full' })).ms });
     const before = load1();
     const t = await interleave(contenders, methodRounds, 1);
+    // pytorch-grad-cam's way (the whole model re-run on every chunk of ablated copies) takes minutes per image on
+    // ResNet-50: one round, against the median of gcam's rounds above.
+    if (cfg.full) t.set('full', [(await worker.ask<{ ms: number }>({ ...req, style: 'full' })).ms]);
     const loads = `${before}–${load1()}`;
     ((raw.methods ??= []) as unknown[]).push({ ...cfg, load: loads, times: Object.fromEntries(t) });
     await lib.release();
     const label = cfg.method === 'scorecam' ? 'Score-CAM' : 'Ablation-CAM';
-    const full = cfg.full ? `${spread(t.get('full')!)} (${ratio(paired(t, 'full', 'gcam'))}×)` : '–';
+    const full = cfg.full ? `${ms(t.get('full')![0])} (${ratio(t.get('full')![0] / median(t.get('gcam')!))}×)` : '–';
     rows.push(
       `| ${cfg.model} | ${label} | \`${cfg.layer}\` | ${loads} | ${cfg.work} | ${spread(t.get('gcam')!)} | ${spread(t.get('torch')!)} | **${ratio(paired(t, 'torch', 'gcam'))}** | ${full} | ${mine.classIndex === ref.targets[0] ? 'yes' : 'NO'} | ${diff.toExponential(1)} |`,
     );
@@ -609,12 +621,12 @@ const IMAGE_SIZES: [number, number][] = [
   [480, 640],
 ];
 
-/** 16 synthetic photos-like JPEGs (gradients, discs, noise) of a few sizes, so the part needs no image files. */
-async function ensureImages(): Promise<string[]> {
+/** `count` synthetic photo-like JPEGs (gradients, discs, noise) of a few sizes, so the part needs no image files. */
+async function ensureImages(count: number): Promise<string[]> {
   const dir = join(CACHE, 'images');
   mkdirSync(dir, { recursive: true });
   const paths: string[] = [];
-  for (let i = 0; i < 16; i++) {
+  for (let i = 0; i < count; i++) {
     const path = join(dir, `img${String(i).padStart(2, '0')}.jpg`);
     paths.push(path);
     if (existsSync(path)) continue;
@@ -662,8 +674,14 @@ function buildCli(): string {
 async function processPart(manifest: Record<string, ModelEntry>): Promise<void> {
   const e = manifest.resnet50;
   if (!e || !models.includes('resnet50')) return;
-  const images = await ensureImages();
   const cli = buildCli();
+  for (const count of processImages) await processRun(e, cli, count);
+}
+
+/** One image count of the process part: `--process-rounds` rounds up to 16 images, one round above (minutes each). */
+async function processRun(e: ModelEntry, cli: string, count: number): Promise<void> {
+  const images = await ensureImages(count);
+  const rounds = count <= 16 ? processRounds : 1;
   const outG = join(CACHE, 'out-gcam');
   const outT = join(CACHE, 'out-torch');
   const gcamArgs = [
@@ -708,17 +726,26 @@ async function processPart(manifest: Record<string, ModelEntry>): Promise<void> 
     if (r.code !== 0) throw new Error(`${which} failed (${r.code}): ${r.stderr.slice(-2000)}`);
     const written = readdirSync(dir).filter((f) => f.endsWith('.png')).length;
     if (written !== images.length) throw new Error(`${which} wrote ${written} PNGs for ${images.length} images`);
-    const classes = [...r.stdout.matchAll(/: class (\d+)/g)].map((m) => Number(m[1]));
+    // gcam runs --quiet (as a batch job would): its classes come from the manifest, in input order.
+    const classes =
+      which === 'gcam'
+        ? readFileSync(join(dir, 'manifest.jsonl'), 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => (JSON.parse(line) as { class: number }).class)
+        : [...r.stdout.matchAll(/: class (\d+)/g)].map((m) => Number(m[1]));
     return { ...r, classes };
   };
-  progress('process: warm-up (page cache)');
+  progress(`process: ${count} images, warm-up (page cache)`);
   const processLoad = load1();
-  await run('gcam');
-  await run('torch');
+  if (count <= 16) {
+    await run('gcam');
+    await run('torch');
+  }
   const g: Awaited<ReturnType<typeof run>>[] = [];
   const t: Awaited<ReturnType<typeof run>>[] = [];
-  for (let i = 0; i < processRounds; i++) {
-    progress(`process: round ${i + 1}/${processRounds}`);
+  for (let i = 0; i < rounds; i++) {
+    progress(`process: ${count} images, round ${i + 1}/${rounds}`);
     if (i % 2 === 0) {
       g.push(await run('gcam'));
       t.push(await run('torch'));
@@ -736,7 +763,7 @@ async function processPart(manifest: Record<string, ModelEntry>): Promise<void> 
       .map((x) => x.toFixed(2))
       .join(', ')}) | ${mib(rss(xs))}`;
   table(
-    `Whole process: 16 images (JPEG, 480–800 px), ResNet-50 \`${e.last}\`, batch 8, ${threads} threads (load ${processLoad}–${load1()})`,
+    `Whole process: ${count} images (JPEG, 480–800 px), ResNet-50 \`${e.last}\`, batch 8, ${threads} threads (load ${processLoad}–${load1()})`,
     cols('llr', 'command', 'wall s: median (runs)', 'peak RSS MiB (max over runs)'),
     [
       `| \`gcam explain\` (compiled CLI, overlays at the photos' size) | ${runsCell(g)} |`,
