@@ -120,6 +120,37 @@ describe('toy-vectors.md, Toy2 (gradients vary across positions), target class 0
     assertClose(weightsOf(out), [1, 0], 1e-7, 'scorecam top-1 weights');
   });
 
+  it('scorecam scores the zero image once for all the channels that are zero everywhere (dead units)', async () => {
+    // Channels 0 and 2 of this layer are Toy2's A0 and A1; channels 1 and 3 are zero at every position.
+    const a = t.layer.activation;
+    const layer = { dims: [1, 4, 2, 2], activation: Float32Array.of(...a.slice(0, 4), 0, 0, 0, 0, ...a.slice(4), 0, 0, 0, 0) };
+    let scored = 0;
+    const forward = (inputs: Float32Array) => ((scored += inputs.length / 16), t.forward.scores(inputs));
+    const w = weightsOf(await methodFor('scorecam')!.compute({ ...context(t, 0), layer, forward }));
+    assert.equal(scored, 3, 'the two live channels and the zero image');
+    // The reference, channel by channel: a 2×2 channel upsampled to 4×4 with corners aligned (samples at 0, 1/3, 2/3,
+    // 1 of the way along each axis), min-max normalised, times the input; a dead channel's mask is 0 (0 / 1e-8).
+    const maskOf = (c: number[]) => {
+      const m = Array.from({ length: 16 }, (_, p) => {
+        const [y, x] = [Math.floor(p / 4) / 3, (p % 4) / 3];
+        return (c[0] * (1 - x) + c[1] * x) * (1 - y) + (c[2] * (1 - x) + c[3] * x) * y;
+      });
+      const [lo, hi] = [Math.min(...m), Math.max(...m)];
+      return m.map((v) => (v - lo) / (hi - lo + 1e-8));
+    };
+    const masked = [[...a.slice(0, 4)], [0, 0, 0, 0], [...a.slice(4)], [0, 0, 0, 0]].flatMap((c) =>
+      maskOf(c).map((m, p) => t.x[p] * m),
+    );
+    const s = [...(await t.forward.scores(Float32Array.from(masked)))].filter((_, i) => i % 3 === 0);
+    const e = s.map((v) => Math.exp(v - Math.max(...s)));
+    assertClose(
+      w,
+      e.map((v) => v / e.reduce((p, q) => p + q, 0)),
+      1e-6,
+      'softmax over all four channels',
+    );
+  });
+
   it('ablationcam: weights = (y − y_without_c) / y, from the tail model re-run on ablated activations', async () => {
     assertClose(weightsOf((await compute(t, 'ablationcam')).out), [0.322222, 0.677778], 1e-6, 'ablationcam weights');
   });

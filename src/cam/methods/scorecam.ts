@@ -45,8 +45,12 @@ export const scorecam: CamMethod = {
     const batch = new Float32Array(Math.min(chunk, c) * per);
     for (let i = 0; i < n; i++) {
       const acts = layer.activation.subarray(i * c * positions, (i + 1) * c * positions);
-      const channels = keptChannels(acts, c, positions, keep);
+      const kept = keptChannels(acts, c, positions, keep);
       const image = ctx.input.subarray(i * per, (i + 1) * per);
+      // A channel that is zero everywhere (a dead ReLU unit, common in trained networks) has an all-zero mask, exactly:
+      // its masked input is the zero image, whatever the channel. That input is scored once for all of them.
+      const dead = kept.filter((k) => isZero(acts, k, positions));
+      const channels = dead.length > 1 ? kept.filter((k) => !isZero(acts, k, positions)) : kept;
       const scores = new Float64Array(channels.length);
       for (let start = 0; start < channels.length; start += chunk) {
         const part = channels.slice(start, start + chunk);
@@ -62,12 +66,33 @@ export const scorecam: CamMethod = {
         const k = out.length / part.length;
         part.forEach((_, j) => (scores[start + j] = out[j * k + ctx.classes[i]]));
       }
-      const soft = softmax(scores);
-      channels.forEach((k, j) => (weights[i * c + k] = soft[j]));
+      const all = channels === kept ? scores : await withDeadScores(ctx, per, kept, channels, scores, ctx.classes[i]);
+      const soft = softmax(all);
+      kept.forEach((k, j) => (weights[i * c + k] = soft[j]));
     }
     return { kind: 'weights', weights };
   },
 };
+
+/** Whether channel k is 0 at every position. */
+function isZero(acts: Float32Array, k: number, positions: number): boolean {
+  for (let p = k * positions; p < (k + 1) * positions; p++) if (acts[p] !== 0) return false;
+  return true;
+}
+
+/** The scores of every kept channel, in their order: the scored ones as given, the dead ones the zero image's score. */
+async function withDeadScores(
+  ctx: Parameters<CamMethod['compute']>[0],
+  per: number,
+  kept: readonly number[],
+  scored: readonly number[],
+  scores: Float64Array,
+  target: number,
+): Promise<Float64Array> {
+  const zero = (await ctx.forward!(new Float32Array(per)))[target];
+  const at = new Map(scored.map((k, j) => [k, scores[j]]));
+  return Float64Array.from(kept, (k) => at.get(k) ?? zero);
+}
 
 /** The channels scored: all, or the `keep` with the largest mean activation (ties by index). */
 function keptChannels(acts: Float32Array, c: number, positions: number, keep?: number): number[] {
