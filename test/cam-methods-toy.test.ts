@@ -123,7 +123,11 @@ describe('toy-vectors.md, Toy2 (gradients vary across positions), target class 0
   it('scorecam scores the zero image once for all the channels that are zero everywhere (dead units)', async () => {
     // Channels 0 and 2 of this layer are Toy2's A0 and A1; channels 1 and 3 are zero at every position.
     const a = t.layer.activation;
-    const layer = { dims: [1, 4, 2, 2], activation: Float32Array.of(...a.slice(0, 4), 0, 0, 0, 0, ...a.slice(4), 0, 0, 0, 0) };
+    const layer = {
+      dims: [1, 4, 2, 2],
+      activation: Float32Array.of(...a.slice(0, 4), 0, 0, 0, 0, ...a.slice(4), 0, 0, 0, 0),
+      gradient: new Float32Array(16),
+    };
     let scored = 0;
     const forward = (inputs: Float32Array) => ((scored += inputs.length / 16), t.forward.scores(inputs));
     const w = weightsOf(await methodFor('scorecam')!.compute({ ...context(t, 0), layer, forward }));
@@ -153,6 +157,21 @@ describe('toy-vectors.md, Toy2 (gradients vary across positions), target class 0
 
   it('ablationcam: weights = (y − y_without_c) / y, from the tail model re-run on ablated activations', async () => {
     assertClose(weightsOf((await compute(t, 'ablationcam')).out), [0.322222, 0.677778], 1e-6, 'ablationcam weights');
+  });
+
+  it('ablationcam runs no tail for a channel that is zero everywhere: its weight is 0', async () => {
+    // Channel 1 of Toy2's A set to zero: zeroing it again changes nothing.
+    const layer = { ...t.layer, activation: Float32Array.of(...t.layer.activation.slice(0, 4), 0, 0, 0, 0) };
+    let rows = 0;
+    const base = context(t, 0);
+    const tail = (acts: Float32Array, row: number) => ((rows += acts.length / 8), base.tail!(acts, row));
+    const w = weightsOf(await methodFor('ablationcam')!.compute({ ...base, layer, tail }));
+    assert.equal(rows, 1, 'one ablated copy: channel 0');
+    assert.equal(w[1], 0);
+    // The reference: channel 0 zeroed leaves the all-zero layer, scored by the tail directly.
+    const y = t.scores[0];
+    const y0 = (await t.tail.scores(new Float32Array(8), t.x))[0];
+    assertClose([w[0]], [(y - y0) / y], 1e-6, 'ablationcam weight of channel 0');
   });
 
   it('eigencam: projection on the first principal component (sign fixed to agree with the channel sum)', async () => {

@@ -28,6 +28,12 @@ export function elementwise(layer: LayerValues, f: (a: number, g: number) => num
   return out;
 }
 
+/** Whether channel k of one image's [C, ...spatial] values is 0 at every position (a dead ReLU unit). */
+export function isZeroChannel(acts: Float32Array, k: number, positions: number): boolean {
+  for (let p = k * positions; p < (k + 1) * positions; p++) if (acts[p] !== 0) return false;
+  return true;
+}
+
 /** The layer, or a clear error when a method that needs it got none. */
 export function needLayer(layer: LayerValues | undefined, method: string): LayerValues {
   if (!layer) throw new InvalidInputError(`The ${method} method needs a target layer.`);

@@ -4,7 +4,7 @@
  * Gradient-free. Dividing by y only rescales all weights of an image (and flips them when y < 0, as the formula says);
  * when y is exactly 0 the division is skipped rather than producing infinities.
  */
-import { needLayer } from '../channel-stats.js';
+import { isZeroChannel, needLayer } from '../channel-stats.js';
 import { layerLayout } from '../gradcam.js';
 import type { CamMethod } from '../method.js';
 
@@ -26,21 +26,23 @@ export const ablationcam: CamMethod = {
       const acts = layer.activation.subarray(i * per, (i + 1) * per);
       const y = ctx.scores[i];
       const scale = y === 0 ? 1 : y;
+      // A channel that is zero at every position (a dead ReLU unit) is not changed by zeroing it: its y_k is y and its
+      // weight 0, exactly (and it adds nothing to the map whatever its weight), so only the other channels are run.
+      const live = Array.from({ length: c }, (_, k) => k).filter((k) => !isZeroChannel(acts, k, positions));
       // One buffer of `chunk` copies per image; each chunk zeroes its channels and restores them afterwards, rather
       // than copying the whole layer chunk times over (ResNet-50 layer4: 12.8 MB per chunk of 32).
-      const rows = Math.min(chunk, c);
+      const rows = Math.min(chunk, live.length);
       const full = new Float32Array(rows * per);
       for (let j = 0; j < rows; j++) full.set(acts, j * per);
-      for (let start = 0; start < c; start += chunk) {
-        const count = Math.min(chunk, c - start);
-        const batch = count === rows ? full : full.subarray(0, count * per);
-        const channel = (j: number) => j * per + (start + j) * positions;
-        for (let j = 0; j < count; j++) batch.fill(0, channel(j), channel(j) + positions);
+      for (let start = 0; start < live.length; start += chunk) {
+        const part = live.slice(start, start + chunk);
+        const batch = part.length === rows ? full : full.subarray(0, part.length * per);
+        const at = (j: number) => j * per + part[j] * positions;
+        part.forEach((_, j) => batch.fill(0, at(j), at(j) + positions));
         const out = await ctx.tail(batch, i);
-        for (let j = 0; j < count; j++)
-          batch.set(acts.subarray((start + j) * positions, (start + j + 1) * positions), channel(j));
-        const k = out.length / count;
-        for (let j = 0; j < count; j++) weights[i * c + start + j] = (y - out[j * k + ctx.classes[i]]) / scale;
+        part.forEach((k, j) => batch.set(acts.subarray(k * positions, (k + 1) * positions), at(j)));
+        const m = out.length / part.length;
+        part.forEach((k, j) => (weights[i * c + k] = (y - out[j * m + ctx.classes[i]]) / scale));
       }
     }
     return { kind: 'weights', weights };

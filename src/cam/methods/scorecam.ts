@@ -10,7 +10,7 @@
  * align corners too (the final maps keep gcam's half-pixel convention); volumes' masks are trilinear the same way.
  */
 import { InvalidInputError } from '../../errors.js';
-import { needLayer } from '../channel-stats.js';
+import { isZeroChannel, needLayer } from '../channel-stats.js';
 import { layerLayout } from '../gradcam.js';
 import { resizeLinear } from '../postprocess.js';
 import type { CamMethod } from '../method.js';
@@ -49,8 +49,8 @@ export const scorecam: CamMethod = {
       const image = ctx.input.subarray(i * per, (i + 1) * per);
       // A channel that is zero everywhere (a dead ReLU unit, common in trained networks) has an all-zero mask, exactly:
       // its masked input is the zero image, whatever the channel. That input is scored once for all of them.
-      const dead = kept.filter((k) => isZero(acts, k, positions));
-      const channels = dead.length > 1 ? kept.filter((k) => !isZero(acts, k, positions)) : kept;
+      const dead = kept.filter((k) => isZeroChannel(acts, k, positions));
+      const channels = dead.length > 1 ? kept.filter((k) => !isZeroChannel(acts, k, positions)) : kept;
       const scores = new Float64Array(channels.length);
       for (let start = 0; start < channels.length; start += chunk) {
         const part = channels.slice(start, start + chunk);
@@ -73,12 +73,6 @@ export const scorecam: CamMethod = {
     return { kind: 'weights', weights };
   },
 };
-
-/** Whether channel k is 0 at every position. */
-function isZero(acts: Float32Array, k: number, positions: number): boolean {
-  for (let p = k * positions; p < (k + 1) * positions; p++) if (acts[p] !== 0) return false;
-  return true;
-}
 
 /** The scores of every kept channel, in their order: the scored ones as given, the dead ones the zero image's score. */
 async function withDeadScores(
