@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-"""Writes test/fixtures/metrics/reference.json and imputation.json: float64 references for gcam's faithfulness
-metrics (src/metrics), computed here from the papers' formulas with torch, numpy and scipy.
+"""Writes test/fixtures/metrics/reference.json, imputation.json and sanity.json: float64 references for gcam's
+faithfulness metrics (src/metrics), computed here from the papers' formulas with torch, numpy and scipy.
 
 Run from the repository root with Debian's python3-torch, python3-onnx and python3-scipy (nothing is downloaded):
 
-    /usr/bin/python3 tools/gen_metrics_reference.py
+    /usr/bin/python3 tools/gen_metrics_reference.py [perturbation] [sanity]     # default: both
 
 Models and maps:
 - the three fixture CNNs of tools/gen_e2e_fixtures.py (rebuilt here with the same constructors and seeds; their logits
@@ -27,6 +27,12 @@ and per score ('prob': softmax of the logits; 'logit'), with the metrics' defaul
 imputation.json: small images and masks (random, touching borders and corners, a single kept pixel) with the solution
 of the same system by a dense least-squares solve (np.linalg.lstsq; it also gives the all-removed case its minimum-norm
 solution, 0).
+sanity.json, the sanity check (Adebayo et al. 2018, sec. 3.1) on the three fixture CNNs (their 2 inputs, target
+classes and both layers, full cascades) and SqueezeNet 1.1 (the two photos, their top classes, 2 layers, the first 6
+steps), each graph evaluated by the float64 interpreter below: the cascade's layers and initializers in gcam's order,
+redrawn by a port of src/scenes/prng.ts and randomise.ts's Box–Muller draw (rounded to float32 as gcam writes them;
+the first values and sums of every rewritten tensor are recorded), Grad-CAM final maps by float64 autograd after each
+step, and per (image, layer) scipy's Spearman ρ with the original map at each step and their mean.
 """
 import json
 import math
@@ -37,6 +43,7 @@ import numpy as np
 import onnx
 import scipy.sparse
 import scipy.sparse.linalg
+import scipy.stats
 import torch
 import torch.nn.functional as F
 from onnx import numpy_helper
@@ -206,42 +213,78 @@ def cnn_rows(seed, name, ctor):
 
 
 class OnnxFloat64:
-    """Evaluates SqueezeNet 1.1's graph (Conv, Relu, MaxPool, Concat, Dropout, GlobalAveragePool) in float64 torch,
-    up to the Softmax's input (the logits)."""
+    """Evaluates an ONNX graph of the ops of SqueezeNet 1.1 and of the fixture CNNs (Conv, Relu, MaxPool, Concat,
+    Dropout, GlobalAveragePool, BatchNormalization, Clip, HardSigmoid, HardSwish, Mul, Add, Flatten, Gemm, Constant)
+    in float64 torch, up to the scores: the input of a final Softmax (the logits), else the graph's output. `weights`
+    replaces initializers by name (the sanity check's randomised ones); `capture` names tensors to return too."""
 
     def __init__(self, path):
         m = onnx.load(path)
         self.graph = m.graph
-        self.weights = {t.name: torch.from_numpy(numpy_helper.to_array(t).astype(np.float64)) for t in m.graph.initializer}
+        self.float32 = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+        self.weights = {k: torch.from_numpy(v.astype(np.float64)) for k, v in self.float32.items()}
 
-    def __call__(self, x):
-        env = dict(self.weights)
+    def __call__(self, x, weights=None, capture=()):
+        env = {**self.weights, **{k: torch.from_numpy(v.astype(np.float64)) for k, v in (weights or {}).items()}}
         env[next(i.name for i in self.graph.input if i.name not in self.weights)] = x
+        output = self.graph.output[0].name
         for node in self.graph.node:
             a = {at.name: onnx.helper.get_attribute_value(at) for at in node.attribute}
-            ins = [env[i] for i in node.input]
-            if node.op_type == 'Conv':
-                pads = a.get('pads', [0, 0, 0, 0])
-                assert pads[:2] == pads[2:]
-                y = F.conv2d(ins[0], ins[1], ins[2] if len(ins) > 2 else None, stride=a.get('strides', 1),
-                             padding=pads[:2], groups=a.get('group', 1))
-            elif node.op_type == 'Relu':
-                y = F.relu(ins[0])
-            elif node.op_type == 'MaxPool':
-                assert a.get('pads', [0, 0, 0, 0]) == [0, 0, 0, 0]
-                y = F.max_pool2d(ins[0], a['kernel_shape'], a['strides'])
-            elif node.op_type == 'Concat':
-                y = torch.cat(ins, dim=a['axis'])
-            elif node.op_type == 'Dropout':
-                y = ins[0]
-            elif node.op_type == 'GlobalAveragePool':
-                y = ins[0].mean(dim=(2, 3), keepdim=True)
-            elif node.op_type == 'Softmax':
-                return ins[0].reshape(ins[0].shape[0], -1)
-            else:
-                raise ValueError(node.op_type)
-            env[node.output[0]] = y
-        raise ValueError('no Softmax')
+            ins = [env[i] if i else None for i in node.input]
+            if node.op_type == 'Softmax' and node.output[0] == output:
+                output = node.input[0]
+                break
+            env[node.output[0]] = self.op(node.op_type, a, ins)
+        scores = env[output]
+        scores = scores.reshape(scores.shape[0], -1)
+        return (scores, {name: env[name] for name in capture}) if capture else scores
+
+    @staticmethod
+    def op(kind, a, ins):
+        if kind == 'Conv':
+            assert a.get('auto_pad', b'NOTSET') == b'NOTSET'
+            pads = a.get('pads', [0, 0, 0, 0])
+            x = F.pad(ins[0], (pads[1], pads[3], pads[0], pads[2]))
+            return F.conv2d(x, ins[1], ins[2] if len(ins) > 2 else None, stride=a.get('strides', 1),
+                            dilation=a.get('dilations', 1), groups=a.get('group', 1))
+        if kind == 'MaxPool':
+            pads = a.get('pads', [0, 0, 0, 0])
+            assert pads[:2] == pads[2:]
+            return F.max_pool2d(ins[0], a['kernel_shape'], a.get('strides', 1), pads[:2],
+                                dilation=a.get('dilations', 1), ceil_mode=bool(a.get('ceil_mode', 0)))
+        if kind == 'BatchNormalization':
+            x, scale, bias, mean, var = (t if i == 0 else t.reshape(1, -1, 1, 1) for i, t in enumerate(ins[:5]))
+            return (x - mean) / torch.sqrt(var + a.get('epsilon', 1e-5)) * scale + bias
+        if kind == 'Gemm':
+            p = ins[0].T if a.get('transA', 0) else ins[0]
+            q = ins[1].T if a.get('transB', 0) else ins[1]
+            y = a.get('alpha', 1.0) * (p @ q)
+            return y + a.get('beta', 1.0) * ins[2] if len(ins) > 2 and ins[2] is not None else y
+        if kind == 'Constant':
+            v = numpy_helper.to_array(a['value'])
+            return torch.from_numpy(v.astype(np.float64) if v.dtype.kind == 'f' else v)
+        if kind == 'Clip':
+            lo = ins[1] if len(ins) > 1 and ins[1] is not None else None
+            hi = ins[2] if len(ins) > 2 and ins[2] is not None else None
+            return torch.clamp(ins[0], lo, hi)
+        if kind == 'HardSigmoid':
+            return torch.clamp(a.get('alpha', 0.2) * ins[0] + a.get('beta', 0.5), 0, 1)
+        if kind == 'HardSwish':
+            return ins[0] * torch.clamp(ins[0] / 6 + 0.5, 0, 1)
+        if kind == 'Flatten':
+            axis = a.get('axis', 1)
+            return ins[0].reshape(int(np.prod(ins[0].shape[:axis])), -1)
+        simple = {
+            'Relu': lambda: F.relu(ins[0]),
+            'Concat': lambda: torch.cat(ins, dim=a['axis']),
+            'Dropout': lambda: ins[0],
+            'GlobalAveragePool': lambda: ins[0].mean(dim=(2, 3), keepdim=True),
+            'Mul': lambda: ins[0] * ins[1],
+            'Add': lambda: ins[0] + ins[1],
+        }
+        if kind not in simple:
+            raise ValueError(kind)
+        return simple[kind]()
 
 
 def cone_map(h, w, cones):
@@ -256,6 +299,10 @@ def cone_map(h, w, cones):
 
 
 SQUEEZE_CASES = [('kitten_224', [(100, 120, 70), (40, 180, 30)]), ('chelsea', [(110, 90, 90)])]
+# The sanity check on SqueezeNet: the last ReLU (13×13) and fire5's output (27×27), the first 6 layers of its cascade
+# of 26 (conv10 and fire9, fire8's expands): each step explains both photos again.
+SQUEEZE_SANITY_LAYERS = ['conv10_2', 'fire5/concat_1']
+SQUEEZE_SANITY_STEPS = 6
 
 
 def squeezenet_rows():
@@ -276,6 +323,172 @@ def squeezenet_rows():
                      'values': row_metrics(score_fn, x32, cam, target)})
         print(f'squeezenet {stem}: class {target}')
     return {'model': 'squeezenet1.1', 'onnx': '../shared/models/squeezenet1.1/squeezenet1.1.onnx', 'rows': rows}
+
+
+# ---------------------------------------------------------------- sanity check (cascading randomisation)
+
+U32 = 0xFFFFFFFF
+PRNG_STEP = 0x9E3779B9
+SANITY_SEED = 11
+SANITY_STREAM = 13
+PARAMETERISED = ('Conv', 'ConvTranspose', 'Gemm', 'MatMul')
+
+
+def mix32(x):
+    """src/scenes/prng.ts mix32 (xor-shift / multiply avalanche) on unsigned 32-bit integers."""
+    x = (x ^ (x >> 16)) & U32
+    x = (x * 0x7FEB352D) & U32
+    x = (x ^ (x >> 15)) & U32
+    x = (x * 0x846CA68B) & U32
+    return (x ^ (x >> 16)) & U32
+
+
+class Prng:
+    """src/scenes/prng.ts Prng: a 32-bit counter stepped by PRNG_STEP, each state passed through mix32."""
+
+    def __init__(self, seed, stream=0):
+        s = mix32((seed & U32) ^ mix32(((seed >> 32) + PRNG_STEP) & U32))
+        self.state = s if stream == 0 else mix32(s ^ mix32((stream + PRNG_STEP) & U32))
+
+    def u32(self):
+        self.state = (self.state + PRNG_STEP) & U32
+        return mix32(self.state)
+
+    def float(self):
+        return self.u32() / 2 ** 32
+
+    def floats(self, n):
+        """The next n float() draws at once: the counter's states are known in closed form."""
+        k = np.arange(1, n + 1, dtype=np.uint64)
+        x = (np.uint64(self.state) + k * np.uint64(PRNG_STEP)) & np.uint64(U32)
+        self.state = int(x[-1]) if n else self.state
+        for shift, mult in ((16, 0x7FEB352D), (15, 0x846CA68B)):
+            x = (x ^ (x >> np.uint64(shift))) * np.uint64(mult) & np.uint64(U32)
+        x = x ^ (x >> np.uint64(16))
+        return x.astype(np.float64) / 2 ** 32
+
+
+def gaussians(rng, n):
+    """n standard normal draws by Box–Muller, one uniform pair each (u1 for the radius, then u2 for the angle), with
+    libm's log and cos per value (as randomise.ts calls Math.log and Math.cos)."""
+    u = rng.floats(2 * n)
+    return np.array([math.sqrt(-2 * math.log(1 - u[2 * i])) * math.cos(2 * math.pi * u[2 * i + 1]) for i in range(n)])
+
+
+def cascade_steps(graph, float32):
+    """Adebayo et al. 2018, sec. 3.1: the layers with weights (Conv, ConvTranspose, Gemm, MatMul with an initializer
+    of rank ≥ 2), output first; each with its float initializers in input order. Nodes are named as gcam names them
+    (their name, else '<op>_<index>'); the graph must already be in topological order (then gcam keeps its order)."""
+    known = set(float32) | {i.name for i in graph.input}
+    steps = []
+    for index, node in enumerate(graph.node):
+        assert all(not i or i in known for i in node.input), f'{node.name} is out of topological order'
+        known.update(node.output)
+        inits = [i for i in node.input if i in float32 and float32[i].dtype == np.float32]
+        if node.op_type in PARAMETERISED and any(float32[i].ndim >= 2 for i in inits):
+            steps.append({'layer': node.name or f'{node.op_type}_{index}', 'opType': node.op_type, 'initializers': inits})
+    return steps[::-1]
+
+
+def randomised(float32, steps, seed):
+    """The initializers of `steps` redrawn as mean + std·N(0, 1), each with its own mean and (population) standard
+    deviation, summed in order in float64 as randomise.ts does, and rounded to float32 as it writes them. One generator
+    (seed, stream 13) runs over the initializers in cascade order, so step k redraws the first k-1 layers exactly as
+    step k-1 did."""
+    rng = Prng(seed, SANITY_STREAM)
+    out = {}
+    for name in dict.fromkeys(i for s in steps for i in s['initializers']):
+        v = float32[name].astype(np.float64).reshape(-1)
+        mean = np.cumsum(v)[-1] / len(v)
+        std = math.sqrt(max(np.cumsum(v * v)[-1] / len(v) - mean * mean, 0))
+        out[name] = (mean + std * gaussians(rng, len(v))).astype(np.float32).reshape(float32[name].shape)
+    return out
+
+
+def final_maps(raw, size):
+    """gcam's final map (pytorch-grad-cam's order): ReLU, min-max at the layer, half-pixel bilinear upsample, min-max
+    again; a map whose range is ≤ 1e-6 of its largest magnitude is constant and becomes zeros (gcam's guard)."""
+    def min_max(m):
+        flat = m.reshape(m.shape[0], -1)
+        lo = flat.min(dim=1).values.reshape(-1, 1, 1)
+        hi = flat.max(dim=1).values.reshape(-1, 1, 1)
+        varied = (hi - lo) > 1e-6 * torch.maximum(hi.abs(), lo.abs())
+        return torch.where(varied, (m - lo) / torch.where(varied, hi - lo, torch.ones_like(hi)), torch.zeros_like(m))
+
+    up = F.interpolate(min_max(F.relu(raw))[:, None], size=size, mode='bilinear', align_corners=False)[:, 0]
+    return min_max(up)
+
+
+def gradcam_maps(model, x, weights, layers, targets):
+    """Grad-CAM (Selvaraju et al. 2017, eq. 1–2) by float64 autograd at each layer: w_c = mean(dS/dA_c),
+    map = Σ_c w_c·A_c, S = the target class's score per image; final maps [N, H, W] per layer."""
+    x = torch.from_numpy(x.astype(np.float64)).requires_grad_(True)
+    scores, acts = model(x, weights, capture=layers)
+    score = scores[torch.arange(len(targets)), torch.tensor(targets)].sum()
+    grads = torch.autograd.grad(score, [acts[name] for name in layers])
+    return {name: final_maps((g.mean(dim=(2, 3), keepdim=True) * acts[name]).sum(dim=1), tuple(x.shape[2:])).detach()
+            for name, g in zip(layers, grads)}
+
+
+def rank_correlation(a, b):
+    """Spearman's ρ of two maps (scipy, ties by their mean rank); NaN when either is constant."""
+    a, b = a.numpy().reshape(-1), b.numpy().reshape(-1)
+    if a.min() == a.max() or b.min() == b.max():
+        return float('nan')
+    return float(scipy.stats.spearmanr(a, b).correlation)
+
+
+def weight_checks(new, float32):
+    """What the test compares gcam's rewritten initializers with: the first values exactly, the float64 sums."""
+    return {name: {'first': v.reshape(-1)[:4].tolist(), 'sum': float(v.astype(np.float64).sum()),
+                   'changed': int((v != float32[name]).sum())} for name, v in new.items()}
+
+
+def sanity_model(name, path, x32, layers, targets, steps_used, input_ref):
+    """Per (image, layer): ρ between the original final map and the map after each cascade step, and their mean."""
+    model = OnnxFloat64(path)
+    steps = cascade_steps(model.graph, model.float32)[:steps_used]
+    original = gradcam_maps(model, x32, None, layers, targets)
+    rhos = {(i, layer): [] for layer in layers for i in range(len(targets))}
+    checks = None
+    for k in range(1, len(steps) + 1):
+        weights = randomised(model.float32, steps[:k], SANITY_SEED)
+        if k == len(steps):
+            checks = weight_checks(weights, model.float32)
+        maps = gradcam_maps(model, x32, weights, layers, targets)
+        for (i, layer), r in rhos.items():
+            r.append(rank_correlation(original[layer][i], maps[layer][i]))
+    rows = []
+    for (i, layer), r in rhos.items():
+        finite = [v for v in r if not math.isnan(v)]
+        rows.append({'image': i, 'layer': layer, 'class': targets[i], 'rho': r,
+                     'value': float(np.mean(finite)) if finite else float('nan')})
+    print(f'sanity {name}: {len(steps)} steps, mean ρ per row ' + ', '.join(f"{r['value']:.3f}" for r in rows))
+    return {'model': name, 'onnx': os.path.relpath(path, ROOT), 'steps': steps, 'layers': layers,
+            'targets': targets, 'weights': checks, 'rows': rows, **input_ref}
+
+
+def sanity_reference():
+    rng = Prng(SANITY_SEED, SANITY_STREAM)
+    draws = {'u32': [rng.u32() for _ in range(4)]}
+    draws['float'] = rng.floats(4).tolist()
+    models = []
+    for name, _ctor, _layers, _fold in e2e.MODELS:
+        fx = json.load(open(os.path.join(ROOT, 'test', 'fixtures', 'e2e', f'{name}.json')))
+        x32 = np.array(fx['input'], dtype=np.float32).reshape(fx['inputShape'])
+        layers = [layer['tensor'] for layer in fx['layers']]
+        models.append(sanity_model(name, os.path.join(ROOT, 'test', 'fixtures', 'e2e', f'{name}.onnx'), x32, layers,
+                                   fx['targets'], None, {'input': f'test/fixtures/e2e/{name}.json'}))
+    sources = [f'test/fixtures/preprocess/{stem}.caffe.webp' for stem, _ in SQUEEZE_CASES]
+    x32 = np.stack([np.ascontiguousarray(np.asarray(Image.open(os.path.join(ROOT, s)).convert('RGB'))[:, :, ::-1]
+                                         .transpose(2, 0, 1)).astype(np.float32) for s in sources])
+    path = os.path.join(SHARED, 'models', 'squeezenet1.1', 'squeezenet1.1.onnx')
+    targets = [int(t) for t in OnnxFloat64(path)(torch.from_numpy(x32.astype(np.float64))).argmax(dim=1)]
+    models.append(sanity_model('squeezenet1.1', path, x32, SQUEEZE_SANITY_LAYERS, targets, SQUEEZE_SANITY_STEPS,
+                               {'sources': sources}))
+    models[-1]['onnx'] = '../shared/models/squeezenet1.1/squeezenet1.1.onnx'
+    return {'generator': f'tools/gen_metrics_reference.py (torch {torch.__version__}, scipy {scipy.__version__}, float64)',
+            'seed': SANITY_SEED, 'stream': SANITY_STREAM, 'draws': draws, 'models': models}
 
 
 # ---------------------------------------------------------------- imputation cases
@@ -307,23 +520,28 @@ def imputation_cases():
     return {'height': h, 'width': w, 'channels': c, 'image': img.reshape(-1).tolist(), 'cases': cases}
 
 
-def main():
+def main(parts):
     torch.set_num_threads(2)
     os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, 'imputation.json'), 'w') as f:
-        json.dump({'generator': 'tools/gen_metrics_reference.py', **imputation_cases()}, f, separators=(',', ':'))
-    models = [cnn_rows(seed, name, ctor) for seed, (name, ctor, _layers, _fold) in enumerate(e2e.MODELS)]
-    models.append(squeezenet_rows())
-    ref = {
-        'generator': f'tools/gen_metrics_reference.py (torch {torch.__version__}, numpy {np.__version__}, float64)',
-        'percentiles': PERCENTILES,
-        'steps': STEPS,
-        'models': models,
-    }
-    with open(os.path.join(OUT, 'reference.json'), 'w') as f:
-        json.dump(ref, f, separators=(',', ':'))
-    print(f'wrote {OUT}/reference.json, imputation.json')
+    if 'perturbation' in parts:
+        with open(os.path.join(OUT, 'imputation.json'), 'w') as f:
+            json.dump({'generator': 'tools/gen_metrics_reference.py', **imputation_cases()}, f, separators=(',', ':'))
+        models = [cnn_rows(seed, name, ctor) for seed, (name, ctor, _layers, _fold) in enumerate(e2e.MODELS)]
+        models.append(squeezenet_rows())
+        ref = {
+            'generator': f'tools/gen_metrics_reference.py (torch {torch.__version__}, numpy {np.__version__}, float64)',
+            'percentiles': PERCENTILES,
+            'steps': STEPS,
+            'models': models,
+        }
+        with open(os.path.join(OUT, 'reference.json'), 'w') as f:
+            json.dump(ref, f, separators=(',', ':'))
+        print(f'wrote {OUT}/reference.json, imputation.json')
+    if 'sanity' in parts:
+        with open(os.path.join(OUT, 'sanity.json'), 'w') as f:
+            json.dump(sanity_reference(), f, separators=(',', ':'), allow_nan=False)
+        print(f'wrote {OUT}/sanity.json')
 
 
 if __name__ == '__main__':
-    main()
+    main(sys.argv[1:] or ['perturbation', 'sanity'])
