@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""Writes test/fixtures/metrics/reference.json, imputation.json and sanity.json: float64 references for gcam's
-faithfulness metrics (src/metrics), computed here from the papers' formulas with torch, numpy and scipy.
+"""Writes test/fixtures/metrics/reference.json, imputation.json, localisation.json and sanity.json: float64
+references for gcam's faithfulness metrics (src/metrics), computed here from the papers' formulas with torch, numpy
+and scipy.
 
 Run from the repository root with Debian's python3-torch, python3-onnx and python3-scipy (nothing is downloaded):
 
-    /usr/bin/python3 tools/gen_metrics_reference.py [perturbation] [sanity]     # default: both
+    /usr/bin/python3 tools/gen_metrics_reference.py [perturbation] [localisation] [sanity]     # default: all
 
 Models and maps:
 - the three fixture CNNs of tools/gen_e2e_fixtures.py (rebuilt here with the same constructors and seeds; their logits
@@ -27,6 +28,9 @@ and per score ('prob': softmax of the logits; 'logit'), with the metrics' defaul
 imputation.json: small images and masks (random, touching borders and corners, a single kept pixel) with the solution
 of the same system by a dense least-squares solve (np.linalg.lstsq; it also gives the all-removed case its minimum-norm
 solution, 0).
+localisation.json: COCO polygon rasterisation by a brute-force even-odd test at every pixel centre (numpy) on rings
+of every kind, and the pointing games (Zhang et al. 2016; Wang et al. 2020, sec. 4.3) on the resnet fixture's
+float64 Grad-CAM maps at its deep layer, against polygons and an RLE mask placed around each map's peak.
 sanity.json, the sanity check (Adebayo et al. 2018, sec. 3.1) on the three fixture CNNs (their 2 inputs, target
 classes and both layers, full cascades) and SqueezeNet 1.1 (the two photos, their top classes, 2 layers, the first 6
 steps), each graph evaluated by the float64 interpreter below: the cascade's layers and initializers in gcam's order,
@@ -491,6 +495,126 @@ def sanity_reference():
             'seed': SANITY_SEED, 'stream': SANITY_STREAM, 'draws': draws, 'models': models}
 
 
+# ---------------------------------------------------------------- localisation: COCO polygons and RLE
+
+def polygon_mask(rings, width, height):
+    """[height, width] bool: pixel (x, y) is in when its centre (x + ½, y + ½) is inside some ring by the even-odd
+    rule, tested at every centre by brute force: a ray towards +x crosses edge (p_i, p_i+1) when exactly one of its
+    ends has y above the centre's y, at x_i + (cy − y_i)(x_i+1 − x_i)/(y_i+1 − y_i), and counts when right of the
+    centre. The object is the union of its rings."""
+    cy, cx = np.mgrid[0:height, 0:width].astype(np.float64) + 0.5
+    out = np.zeros((height, width), dtype=bool)
+    for ring in rings:
+        pts = np.asarray(ring, dtype=np.float64).reshape(-1, 2)
+        count = np.zeros((height, width), dtype=np.int64)
+        for (xi, yi), (xj, yj) in zip(pts, np.roll(pts, -1, axis=0)):
+            if yi == yj:
+                continue  # never crosses a row (one end above the centre, the other not)
+            count += ((yi > cy) != (yj > cy)) & (cx < xi + (cy - yi) * (xj - xi) / (yj - yi))
+        out |= count % 2 == 1
+    return out
+
+
+def rle_of(mask):
+    """COCO's uncompressed RLE of a bool mask [h, w]: runs over the column-major pixels, starting with a run of 0s."""
+    flat = mask.T.reshape(-1).astype(np.int64)
+    edges = np.flatnonzero(np.diff(flat)) + 1
+    runs = np.diff(np.concatenate([[0], edges, [len(flat)]])).tolist()
+    return {'counts': ([0] + runs) if flat[0] else runs, 'size': list(mask.shape)}
+
+
+def star(cx, cy, r_in, r_out, points, phase=0.0):
+    """A simple concave ring: 2·points vertices alternating between the two radii."""
+    ring = []
+    for k in range(2 * points):
+        r = r_out if k % 2 == 0 else r_in
+        a = phase + math.pi * k / points
+        ring += [cx + r * math.cos(a), cy + r * math.sin(a)]
+    return ring
+
+
+def rows_of(mask):
+    return [''.join('1' if v else '0' for v in row) for row in mask]
+
+
+def rasterisation_cases():
+    rng = np.random.RandomState(7)
+    w, h = 23, 17
+    pentagram = []
+    for k in range(5):
+        a = -math.pi / 2 + 4 * math.pi * k / 5
+        pentagram += [11.3 + 7.9 * math.cos(a), 8.4 + 7.9 * math.sin(a)]
+    cases = {
+        'triangle': [[2.2, 1.7, 19.6, 4.1, 7.3, 15.2]],
+        'concave star': [star(11.1, 8.3, 3.1, 7.7, 6, 0.3)],
+        'pentagram (its centre is outside by even-odd)': [pentagram],
+        'two overlapping rings (a union)': [[1.3, 1.2, 12.7, 1.9, 12.2, 11.6, 1.8, 10.9], [8.4, 6.1, 21.3, 6.6, 20.6, 15.8]],
+        'partly outside the image': [[-5.2, -3.1, 9.7, -2.4, 30.3, 12.2, 4.1, 25.6]],
+        'a ring smaller than a pixel': [[5.6, 5.6, 5.9, 5.55, 5.7, 5.95]],
+    }
+    for k in range(6):
+        n = rng.randint(3, 13)
+        cases[f'random ring {k} ({n} points, self-intersecting)'] = [
+            np.round(np.stack([rng.uniform(-3, w + 3, n), rng.uniform(-3, h + 3, n)], 1).reshape(-1), 3).tolist()]
+    return {'width': w, 'height': h,
+            'cases': [{'name': k, 'rings': v, 'mask': rows_of(polygon_mask(v, w, h))} for k, v in cases.items()]}
+
+
+POINTING_TOLERANCES = [0, 3, 6]
+
+
+def pointing_reference():
+    """The resnet fixture's 2 inputs at its deep layer, 3 annotated classes per image with regions built around each
+    class's float64 Grad-CAM peak: polygons holding it (a star and a second ring), a polygon 4 px off it, an RLE mask
+    far from it. Per (image, class): the peak, the pointing game at each tolerance and the energy share."""
+    fx = json.load(open(os.path.join(ROOT, 'test', 'fixtures', 'e2e', 'resnet.json')))
+    path = os.path.join(ROOT, 'test', 'fixtures', 'e2e', 'resnet.onnx')
+    model = OnnxFloat64(path)
+    n, _c, h, w = fx['inputShape']
+    x32 = np.array(fx['input'], dtype=np.float32).reshape(fx['inputShape'])
+    layer = next(l['tensor'] for l in fx['layers'] if l['id'] == 'deep')
+    classes = [[3, 5, 7], [7, 2, 4]]
+    images = []
+    for i in range(n):
+        annotations, rows = [], []
+        for kind, cls in zip(('holds the peak', 'next to the peak', 'far from the peak'), classes[i]):
+            cam = gradcam_maps(model, x32[i:i + 1], None, [layer], [cls])[layer][0].numpy()
+            flat = cam.reshape(-1)
+            peak = int(np.argmax(flat))
+            # Equal values (a plateau where the upsampling clamps at the border) are equal in float32 too, and the
+            # first in row-major order is taken by both; a value just below the peak could swap places.
+            gap = flat[peak] - np.max(flat[flat < flat[peak]])
+            assert gap > 1e-4, f'image {i} class {cls}: the peak is a near tie ({gap})'
+            py, px = divmod(peak, w)
+            if kind == 'holds the peak':
+                region = {'polygons': [star(px + 0.5, py + 0.5, 2.3, 6.2, 5, 0.2),
+                                       [w - px / 2 - 3.1, h - py / 2 - 2.6, w - px / 2 + 2.9, h - py / 2 - 1.4,
+                                        w - px / 2 + 0.3, h - py / 2 + 3.3]]}
+                mask = polygon_mask(region['polygons'], w, h)
+            elif kind == 'next to the peak':
+                side = 1 if px < w / 2 else -1
+                x0 = px + 0.5 + side * 3.3
+                x1 = x0 + side * 5.4
+                region = {'polygons': [[x0, py - 2.2, x1, py - 2.9, x1 + side * 0.4, py + 3.1, x0, py + 2.6]]}
+                mask = polygon_mask(region['polygons'], w, h)
+            else:
+                yy, xx = np.mgrid[0:h, 0:w]
+                # A disc around the point opposite the peak through the image's centre.
+                mask = (yy - (h - 1 - py)) ** 2 + (xx - (w - 1 - px)) ** 2 <= 7.5 ** 2
+                region = {'rle': rle_of(mask)}
+            ys, xs = np.nonzero(mask)
+            dist = float(np.min(np.hypot(xs - px, ys - py)))
+            annotations.append({'class': cls, **region})
+            rows.append({'class': cls, 'kind': kind, 'peak': [px, py], 'distance': dist,
+                         'pointing': [float(dist <= t) for t in POINTING_TOLERANCES],
+                         'energy': float(cam[mask].sum() / cam.sum()), 'pixels': int(mask.sum())})
+        images.append({'image': i, 'annotations': annotations, 'rows': rows})
+        print(f'pointing image {i}: ' + ', '.join(f"class {r['class']} distance {r['distance']:.2f} energy {r['energy']:.3f}"
+                                                  for r in rows))
+    return {'model': 'resnet', 'onnx': 'test/fixtures/e2e/resnet.onnx', 'input': 'test/fixtures/e2e/resnet.json',
+            'layer': layer, 'tolerances': POINTING_TOLERANCES, 'images': images}
+
+
 # ---------------------------------------------------------------- imputation cases
 
 def imputation_cases():
@@ -537,6 +661,12 @@ def main(parts):
         with open(os.path.join(OUT, 'reference.json'), 'w') as f:
             json.dump(ref, f, separators=(',', ':'))
         print(f'wrote {OUT}/reference.json, imputation.json')
+    if 'localisation' in parts:
+        with open(os.path.join(OUT, 'localisation.json'), 'w') as f:
+            ref = {'generator': f'tools/gen_metrics_reference.py (torch {torch.__version__}, numpy {np.__version__})',
+                   'rasterisation': rasterisation_cases(), 'pointing': pointing_reference()}
+            json.dump(ref, f, separators=(',', ':'), allow_nan=False)
+        print(f'wrote {OUT}/localisation.json')
     if 'sanity' in parts:
         with open(os.path.join(OUT, 'sanity.json'), 'w') as f:
             json.dump(sanity_reference(), f, separators=(',', ':'), allow_nan=False)
@@ -544,4 +674,4 @@ def main(parts):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1:] or ['perturbation', 'sanity'])
+    main(sys.argv[1:] or ['perturbation', 'localisation', 'sanity'])
