@@ -8,6 +8,7 @@ import type { ImageExplainer } from '../api/image-explainer.js';
 import type { ExplainOptions, ExplainResult, ImageSource } from '../api/options.js';
 import type { MethodName } from '../cam/method.js';
 import { InvalidInputError, InvalidOptionError } from '../errors.js';
+import { pixelRegions, type Annotation, type PixelAnnotation } from './annotation-regions.js';
 import { METRIC_NAMES, metricsFor } from './index.js';
 import { cascadeSteps, randomisedBytes, type CascadeStep } from './randomise.js';
 import { sanity } from './sanity.js';
@@ -20,17 +21,12 @@ import {
   type MetricRow,
   type MetricSettings,
   type PerturbationMetric,
-  type Region,
 } from './metric.js';
 import { perturbationValues, type Scorer } from './scoring.js';
 import { resolveSettings, type SettingsOptions } from './settings.js';
 import { recommend, summarise, type Recommendation, type SummaryEntry } from './summary.js';
 
-/** An annotated object: its class and where it is (original-image pixels). */
-export interface Annotation {
-  classIndex: number;
-  region: Region;
-}
+export type { Annotation } from './annotation-regions.js';
 
 export interface EvaluateOptions extends Omit<ExplainOptions, 'method' | 'onProgress'>, SettingsOptions {
   /** Methods compared (default ['gradcam']). */
@@ -90,13 +86,20 @@ export async function evaluate(
   const perturbation = metrics.filter((m): m is PerturbationMetric => m.kind === 'perturbation');
   const explainOptions: ExplainOptions = { ...explainOnly(options), ...classesFromAnnotations(options, annotations) };
   const prepared = await explainer.prepareInputs(images, explainOptions);
+  const [, channels, height, width] = explainer.inputShape;
+  const objects =
+    annotations &&
+    pixelRegions(
+      annotations,
+      prepared.map((p) => p.geometry?.original ?? [width, height]),
+      prepared.map((p) => p.source),
+    );
   const forward = await explainer.forwardScores({ threads: options.threads });
   const scorer: Scorer = {
     ...forward,
     numClasses: explainer.numClasses,
     batchSize: positive('perturbationBatch', options.perturbationBatch) ?? 16,
   };
-  const [, channels, height, width] = explainer.inputShape;
   const cascade = metrics.some((m) => m.kind === 'sanity') ? sanityCascade(explainer, options.sanitySteps) : [];
   const rows: EvaluationRow[] = [];
   for (const method of methods) {
@@ -129,7 +132,7 @@ export async function evaluate(
       const values = perturbation.length ? await perturbationValues(row, perturbation, settings, scorer) : [];
       perturbation.forEach((m, i) => record(out, m, values[i]));
       for (const m of localisation) {
-        const lr = localisationRow(r, annotations![r.image]);
+        const lr = localisationRow(r, objects![r.image]);
         // A class explained (by --class or top-k) with no annotated object in the image has nothing to point at.
         const none = { value: NaN, note: `no annotated object of class ${r.classIndex} in this image` };
         record(out, m, lr.regions.length ? m.value(lr, settings) : none);
@@ -218,7 +221,7 @@ function chosenMetrics(options: EvaluateOptions): Metric[] {
 }
 
 /** The map on the original image and the regions of its class. */
-function localisationRow(r: ExplainResult, objects: readonly Annotation[]) {
+function localisationRow(r: ExplainResult, objects: readonly PixelAnnotation[]) {
   return {
     map: r.map,
     width: r.width,

@@ -6,6 +6,7 @@
  *  - 'localisation': the metric compares the map on the original image with annotated regions of the class.
  * The model-randomisation sanity check needs whole new explanations and is run by the evaluation itself (sanity.ts).
  */
+import type { PolygonRings } from './polygon-mask.js';
 
 export interface MetricSettings {
   /** The class score the perturbation metrics compare: the model's probability (default) or its logit. */
@@ -88,8 +89,16 @@ export interface PerturbationMetric extends MetricInfo {
   value(original: number, scores: ReadonlyMap<string, number>, settings: MetricSettings, row: MetricRow): MetricValue;
 }
 
-/** An annotated region of one class: a box [x0, y0, x1, y1] or a mask, in original-image pixels. */
-export type Region = { box: readonly [number, number, number, number] } | { mask: Uint8Array; width: number; height: number };
+/** A box [x0, y0, x1, y1] in original-image pixels (edges inclusive). */
+export type BoxRegion = { box: readonly [number, number, number, number] };
+/** A mask [height, width] row-major (nonzero inside) at the original image's size. */
+export type MaskRegion = { mask: Uint8Array; width: number; height: number };
+/** COCO polygon rings [x1, y1, x2, y2, …] in original-image pixels, rasterised at the image's grid (polygon-mask.ts). */
+export type PolygonRegion = { polygons: PolygonRings };
+/** An annotated region of one class. */
+export type Region = BoxRegion | MaskRegion | PolygonRegion;
+/** A region as the localisation metrics read it: polygons already rasterised at the image's grid. */
+export type PixelRegion = BoxRegion | MaskRegion;
 
 export interface LocalisationRow {
   /** [height, width] the map on the original image. */
@@ -97,7 +106,7 @@ export interface LocalisationRow {
   width: number;
   height: number;
   /** The regions of the explained class (one or more instances). */
-  regions: readonly Region[];
+  regions: readonly PixelRegion[];
 }
 
 export interface LocalisationMetric extends MetricInfo {

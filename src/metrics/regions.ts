@@ -1,11 +1,11 @@
 /** Pixels of annotated regions (boxes or masks, original-image pixels) as the localisation metrics read them. */
-import type { Region } from './metric.js';
+import type { PixelRegion } from './metric.js';
 
 /**
  * Whether pixel p (row-major) lies in any region: a pixel is in a box [x0, y0, x1, y1] when its centre is
  * (edges inclusive, the convention of src/eval/pointing-game.ts), in a mask when the mask is set there.
  */
-export function regionMask(regions: readonly Region[], width: number, height: number): Uint8Array {
+export function regionMask(regions: readonly PixelRegion[], width: number, height: number): Uint8Array {
   const inside = new Uint8Array(width * height);
   for (const r of regions) {
     if ('box' in r) {
@@ -19,7 +19,7 @@ export function regionMask(regions: readonly Region[], width: number, height: nu
 }
 
 /** Euclidean distance from the centre of pixel [x, y] to the nearest point of a region (0 inside). */
-export function distanceToRegion([x, y]: readonly [number, number], r: Region): number {
+export function distanceToRegion([x, y]: readonly [number, number], r: PixelRegion): number {
   const cx = x + 0.5;
   const cy = y + 0.5;
   if ('box' in r) {
