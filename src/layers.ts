@@ -36,9 +36,9 @@ const FLOAT_TYPES: number[] = [DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE
 
 /**
  * The input shape used when the caller gives none: the model's, with batch 1 and `size` (default 224; 96 for the
- * free axes of a volume) for free spatial dims. `size` is one side, [height, width], or for volume models
- * [depth, height, width]. Checked before anything is allocated for it: a fixed batch of at most MAX_FIXED_BATCH,
- * and at most MAX_TENSOR_ELEMENTS elements in all (src/limits.ts).
+ * free axes of a volume, 1000 for a signal's free length) for free spatial dims. `size` is one side, [height, width],
+ * for volume models [depth, height, width], for signal models [length]. Checked before anything is allocated for
+ * it: a fixed batch of at most MAX_FIXED_BATCH, and at most MAX_TENSOR_ELEMENTS elements in all (src/limits.ts).
  */
 export function defaultInputShape(view: GraphView, size?: number | readonly number[]): number[] {
   const input = imageInput(view);
@@ -46,7 +46,7 @@ export function defaultInputShape(view: GraphView, size?: number | readonly numb
   const axes = dims.length - 2;
   const isDim = (d: unknown) => Number.isSafeInteger(d) && (d as number) >= 1;
   const sides = Array.isArray(size) ? [...(size as readonly number[])] : new Array<number | undefined>(axes).fill(size as number);
-  const named = axes === 3 ? '[depth, height, width]' : '[height, width]';
+  const named = `[${AXIS_NAMES[axes] ?? AXIS_NAMES[2]}]`.replace(/\//g, ', ');
   if (size !== undefined && !(sides.length === axes && sides.every(isDim)))
     throw new InvalidOptionError('size', `must be a positive integer or ${named}; got ${JSON.stringify(size)}.`);
   const fixed = (d: number | string | null): number | undefined => (typeof d === 'number' ? d : undefined);
@@ -59,11 +59,11 @@ export function defaultInputShape(view: GraphView, size?: number | readonly numb
         `Re-export the model with a dynamic batch (torch.onnx.export(..., dynamic_axes={'${input.name}': {0: 'batch'}})).`,
     );
   const own = dims.slice(2).map(fixed);
-  const spatial = own.map((d, i) => sides[i] ?? d ?? (axes === 3 ? DEFAULT_VOLUME_SIDE : DEFAULT_SIDE));
+  const spatial = own.map((d, i) => sides[i] ?? d ?? DEFAULT_SIDES[axes] ?? DEFAULT_SIDE);
   if (size !== undefined && own.some((d, i) => d !== undefined && d !== spatial[i]))
     throw new InvalidInputError(
       `The model input '${input.name}' has a fixed size ${dims.slice(2).join('×')}; it cannot take ${spatial.join('×')}. ` +
-        `Re-export it with dynamic ${axes === 3 ? 'depth/' : ''}height/width to change the size.`,
+        `Re-export it with dynamic ${AXIS_NAMES[axes] ?? AXIS_NAMES[2]} to change the size.`,
     );
   const elements = n * c * spatial.reduce((a, b) => a * b, 1);
   if (elements > MAX_TENSOR_ELEMENTS) {
@@ -77,15 +77,20 @@ export function defaultInputShape(view: GraphView, size?: number | readonly numb
       );
     }
     throw new InvalidModelError(
-      `The model input '${input.name}' is ${shape}, ${elements} elements, over gcam's limit of ${MAX_TENSOR_ELEMENTS} per tensor; re-export it with a dynamic batch and ${axes === 3 ? 'depth/' : ''}height/width.`,
+      `The model input '${input.name}' is ${shape}, ${elements} elements, over gcam's limit of ${MAX_TENSOR_ELEMENTS} per tensor; re-export it with a dynamic batch and ${AXIS_NAMES[axes] ?? AXIS_NAMES[2]}.`,
     );
   }
   return [n, c, ...spatial];
 }
 
-/** The side of a free spatial axis when no size is given: images, volumes. */
+/**
+ * The side of a free spatial axis when no size is given, by the number of spatial axes: images 224, volumes 96,
+ * signals 1000 (10 s of a 100 Hz ECG, as in PTB-XL's common setting).
+ */
 const DEFAULT_SIDE = 224;
-const DEFAULT_VOLUME_SIDE = 96;
+const DEFAULT_SIDES: Record<number, number> = { 1: 1000, 2: DEFAULT_SIDE, 3: 96 };
+/** The spatial axes' names by their number: signals, images, volumes. */
+const AXIS_NAMES: Record<number, string> = { 1: 'length', 2: 'height/width', 3: 'depth/height/width' };
 
 /** Innermost module scope recorded by torch.onnx in a node name: '/layer4/layer4.1/relu_1/Relu' → 'relu_1'. */
 export function modulePath(nodeName: string): string | undefined {
@@ -161,15 +166,17 @@ export async function listLayers(
 /**
  * The layer gcam explains when none is named: the last layer larger than 1 along every spatial axis (the conventional
  * Grad-CAM layer: just before global pooling; a pooled channels-last [N, 1, 1, C], as in ConvNeXt's head, does not
- * count). With the graph at hand, a vision transformer gets its usual layer instead (see transformerLayer).
+ * count). With the graph at hand, a vision transformer gets its usual layer instead (see transformerLayer); a signal
+ * model's (input [N, C, L], told by the graph) is its last [N, C, l] layer with l > 1, its layers never being tokens.
  */
 export function defaultLayer(layers: readonly LayerInfo[], view?: GraphView): LayerInfo {
+  const signal = view !== undefined && imageInput(view).dims?.length === 3;
   let base = -1;
   for (let i = layers.length - 1; i >= 0 && base < 0; i--) {
     const d = layers[i].dims;
-    if (d.length >= 4 && d.slice(2).every((x) => x > 1)) base = i;
+    if (d.length >= (signal ? 3 : 4) && d.slice(2).every((x) => x > 1)) base = i;
   }
-  const tokens = view ? transformerLayer(layers.slice(base + 1), view) : undefined;
+  const tokens = view && !signal ? transformerLayer(layers.slice(base + 1), view) : undefined;
   if (tokens) return tokens;
   if (base >= 0) return layers[base];
   throw new InvalidInputError(

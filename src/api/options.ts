@@ -9,8 +9,9 @@ import type { IntensitySpec } from '../volume/intensity.js';
 import type { VolumeSource } from '../volume/prepare.js';
 
 /**
- * An image to explain: a decoded image, a file path/bytes (decoded by the platform), a preprocessed tensor, or a
- * volume on its own voxel grid (intensity preset and resampling to the model's size applied by gcam).
+ * An image to explain: a decoded image, a file path/bytes (decoded by the platform), a preprocessed tensor (a
+ * signal [C, L] for signal models), or a volume on its own voxel grid (intensity preset and resampling to the model's
+ * size applied by gcam).
  */
 export type ImageSource =
   string | Uint8Array | RawImage | { tensor: Float32Array; dims: readonly number[]; name?: string } | VolumeSource;
@@ -68,6 +69,7 @@ export interface ExplainOptions {
   /**
    * Volumes: the intensity preset applied to a VolumeSource before it is resampled to the model's size
    * ('ct:40,400', 'percentile:0.5,99.5', 'zscore', 'range:0,1', or 'none', the default; see volume/intensity.ts).
+   * Signal models [N, C, L]: applied to each tensor input, over all its channels together.
    */
   intensity?: string | IntensitySpec;
   /** Preprocessing: a preset name, 'none' (only for tensors), or a full spec. Default 'imagenet'. */
@@ -118,23 +120,27 @@ export interface ExplainResult {
   /**
    * The map on the image at its own resolution: [0, 1] (or [-1, 1] with relu off), like inputMap. Row-major
    * [height, width]; for volumes [depth, height, width] (tensor axes 2, 3, 4; a NIfTI's voxel axes i, j, k) on the
-   * volume's own voxel grid.
+   * volume's own voxel grid; for signals [length] (tensor axis 2), with width = length and height = 1.
    */
   map: Float32Array;
   width: number;
   height: number;
   /** Volumes only: the map's extent along tensor axis 2 (absent for 2-D images, as inputDepth and layerDepth). */
   depth?: number;
+  /** Signals [N, C, L] only: the map's length L (absent for images and volumes, as inputLength and layerLength). */
+  length?: number;
   /** The final map at the model input's resolution: normalised at the layer, upsampled, normalised again. */
   inputMap: Float32Array;
   inputWidth: number;
   inputHeight: number;
   inputDepth?: number;
+  inputLength?: number;
   /** The map at the layer's resolution before upsampling (after ReLU/normalisation). */
   layerMap: Float32Array;
   layerWidth: number;
   layerHeight: number;
   layerDepth?: number;
+  layerLength?: number;
   /** True when the map was constant (returned as zeros): the class has no gradient signal at this layer. */
   constant: boolean;
   /**

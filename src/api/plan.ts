@@ -10,6 +10,7 @@ import type { LayerLayout } from '../cam/tokens.js';
 import { PRESETS, preset, type PreprocessSpec } from '../image/preprocess.js';
 import { labelsFor, resolveClass } from '../labels/labels.js';
 import { intensityText, parseIntensity, type IntensitySpec } from '../volume/intensity.js';
+import { modelKind } from './input-kinds.js';
 import type { ExplainOptions, TargetSpec } from './options.js';
 
 export interface LayerRef {
@@ -42,16 +43,16 @@ export interface ExplainPlan {
   /** Session settings: `output` is the model output explained (default the first). */
   session: { useProbabilities?: boolean; threads?: number; output?: string };
   topPredictions: number;
-  /** How images become model inputs; 'none': only tensors are accepted (always 'none' for volume models). */
+  /** How images become model inputs; 'none': only tensors are accepted (always 'none' for volume and signal models). */
   preprocess: PreprocessSpec | 'none';
-  /** The intensity preset of volume sources. */
+  /** The intensity preset of volume sources and of signal models' tensors. */
   intensity: IntensitySpec;
 }
 
 /** What the plan needs to know about the model. */
 export interface ModelFacts {
   numClasses: number;
-  /** [N, C, H, W] or [N, C, D, H, W] as compiled (N: the model's fixed batch, or 1). */
+  /** [N, C, H, W], [N, C, D, H, W] or [N, C, L] as compiled (N: the model's fixed batch, or 1). */
   inputShape: readonly number[];
   /** The model's own batch size when its input fixes one. */
   fixedBatch?: number;
@@ -102,7 +103,8 @@ export function resolvePlan(model: ModelFacts, imageCount: number | undefined, o
     spatial: { grid: options.grid, layout: options.layout },
     session: { useProbabilities: options.useProbabilities, threads, output: model.output },
     topPredictions: Math.min(positiveInt('topPredictions', options.topPredictions) ?? 5, k),
-    preprocess: model.inputShape.length === 5 ? volumePreprocess(options) : resolvePreprocess(options, model.inputShape),
+    preprocess:
+      model.inputShape.length === 4 ? resolvePreprocess(options, model.inputShape) : tensorPreprocess(options, model.inputShape),
     intensity: resolveIntensity(options),
   };
 }
@@ -113,12 +115,16 @@ function defaultBatch(inputShape: readonly number[]): number {
   return Math.max(1, Math.min(8, Math.floor(MAX_DEFAULT_BATCH_ELEMENTS / per)));
 }
 
-/** Volume models read tensors or volumes (their intensity preset), never photos: an image preset is a mistake. */
-function volumePreprocess(options: ExplainOptions): 'none' {
+/**
+ * Volume and signal models read tensors, volumes or signals (with their intensity preset), never photos: an image
+ * preset is a mistake.
+ */
+function tensorPreprocess(options: ExplainOptions, inputShape: readonly number[]): 'none' {
+  const kind = modelKind(inputShape);
   if (options.preprocess !== undefined && options.preprocess !== 'none')
     throw new InvalidOptionError(
       'preprocess',
-      `applies to 2-D images; this model takes volumes [N, C, D, H, W]: use 'none' (tensors) and an intensity preset for volumes.`,
+      `applies to 2-D images; this model takes ${kind.many} [N, ${kind.axes.slice(1)}: use 'none' (tensors) and an intensity preset for ${kind.many}.`,
     );
   return 'none';
 }

@@ -3,7 +3,8 @@ import { InvalidInputError } from '../errors.js';
 import { prepareImage, type Geometry, type PreprocessSpec } from '../image/preprocess.js';
 import type { RawImage } from '../image/raw.js';
 import type { ImageSource, Platform } from './options.js';
-import type { IntensitySpec } from '../volume/intensity.js';
+import { applyIntensity, type IntensitySpec } from '../volume/intensity.js';
+import { inputKind, modelKind } from './input-kinds.js';
 import { isVolumeSource, prepareVolume } from '../volume/prepare.js';
 
 export interface Prepared {
@@ -16,8 +17,9 @@ export interface Prepared {
 }
 
 /**
- * @param inputShape [N, C, H, W] (or [N, C, D, H, W]) the model takes; `index` names unnamed sources in messages.
- * @param intensity the preset of volume sources
+ * @param inputShape [N, C, H, W] (or [N, C, D, H, W], [N, C, L]) the model takes; `index` names unnamed sources in
+ *   messages.
+ * @param intensity the preset of volume sources, and of tensors for signal models
  */
 export async function prepareSource(
   img: ImageSource,
@@ -41,18 +43,25 @@ export async function prepareSource(
     const want = [c, ...size];
     const dims = img.dims.length === want.length + 1 && img.dims[0] === 1 ? img.dims.slice(1) : img.dims;
     const per = want.reduce((a, b) => a * b, 1);
-    if (dims.length !== want.length || dims.some((d, i) => d !== want[i]) || img.tensor.length !== per)
+    if (dims.length !== want.length || dims.some((d, i) => d !== want[i]) || img.tensor.length !== per) {
+      // A tensor of another kind (a [C, H, W] image for a signal model, say) is named as such.
+      const given = dims.length !== want.length ? inputKind(dims.length - 1) : undefined;
+      const kind = modelKind(inputShape);
       throw new InvalidInputError(
-        `Tensor input ${img.name ?? `#${index}`} is [${img.dims.join(', ')}] with ${img.tensor.length} values; the model takes [${want.join(', ')}].`,
+        `Tensor input ${img.name ?? `#${index}`} is [${img.dims.join(', ')}] with ${img.tensor.length} values${given ? `, ${given.one} ${given.axes}` : ''}; ` +
+          `the model takes [${want.join(', ')}]${given ? ` (${kind.one} ${kind.axes})` : ''}.`,
       );
+    }
     const source = img.name ?? `tensor #${index}`;
     checkFinite(img.tensor, `Tensor input ${source}`);
-    return { source, tensor: img.tensor };
+    // Signal models: the intensity preset applies to each signal tensor as a whole (all its channels together).
+    return { source, tensor: size.length === 1 ? applyIntensity(img.tensor, intensity) : img.tensor };
   }
   const source = describe(img, index);
   if (size.length !== 2)
     throw new InvalidInputError(
-      `${source} is a 2-D image; this model takes volumes [${inputShape.join(', ')}]: give a volume (.npy, .nii, .nii.gz) or a tensor.`,
+      `${source} is a 2-D image; this model takes ${modelKind(inputShape).many} [${inputShape.join(', ')}]: give ` +
+        `${size.length === 3 ? 'a volume (.npy, .nii, .nii.gz) or a tensor' : 'a signal tensor [C, L] (.npy)'}.`,
     );
   if (preprocess === 'none')
     throw new InvalidInputError(`Preprocessing 'none' needs preprocessed tensors (.npy), but ${source} is an image.`);

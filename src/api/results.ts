@@ -63,6 +63,8 @@ export function resultOf(
   if (g) map = renormalise(mapToOriginal(inputMap, g), [g.original[1], g.original[0]]);
   else if (grid) map = renormalise(carryToGrid(inputMap, inputSize, grid), [...grid]);
   const volume = inputSize.length === 3;
+  // A signal's map [L] is also a 1×L strip (height 1), which is how 2-D consumers of width and height see it.
+  const signal = inputSize.length === 1;
   const [ow, oh] = g ? g.original : [];
   return {
     method: plan.method.name,
@@ -77,16 +79,19 @@ export function resultOf(
     tensor: layer.tensor,
     map,
     width: ow ?? (grid ?? inputSize).at(-1)!,
-    height: oh ?? (grid ?? inputSize).at(-2)!,
+    height: oh ?? (grid ?? inputSize).at(-2) ?? 1,
     ...(volume && { depth: (grid ?? inputSize)[0] }),
+    ...(signal && { length: inputSize[0] }),
     inputMap,
     inputWidth: inputSize.at(-1)!,
-    inputHeight: inputSize.at(-2)!,
+    inputHeight: inputSize.at(-2) ?? 1,
     ...(volume && { inputDepth: inputSize[0] }),
+    ...(signal && { inputLength: inputSize[0] }),
     layerMap,
     layerWidth: maps.layerSize.at(-1)!,
-    layerHeight: maps.layerSize.at(-2)!,
+    layerHeight: maps.layerSize.at(-2) ?? 1,
     ...(volume && { layerDepth: maps.layerSize[0] }),
+    ...(signal && { layerLength: maps.layerSize[0] }),
     constant,
     predictions: scored.predictions,
     warnings: constant

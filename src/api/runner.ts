@@ -26,7 +26,7 @@ export interface RowsRun {
 
 export interface RunnerContext {
   sessions: SessionCache;
-  /** [N, C, H, W] (or [N, C, D, H, W] for volumes) the model takes. */
+  /** [N, C, H, W] (or [N, C, D, H, W] for volumes, [N, C, L] for signals) the model takes. */
   inputShape: readonly number[];
   inputName: string;
   numClasses: number;
@@ -48,7 +48,7 @@ export async function runRows(
   if (!plan.augSmooth) return runOnce(rc, plan, x, targets, seeds);
   // aug-smooth: the final maps of flipped and brightness-scaled copies (cam/augment.ts), each flipped back, averaged
   // as they are (pytorch-grad-cam's order). The classes are those of the original inputs.
-  // Flips are along the last (width) axis, which is contiguous in 2-D images and volumes alike.
+  // Flips are along the last (width) axis, which is contiguous in 2-D images and volumes alike (signals: time reversed).
   const inputSize = rc.inputShape.slice(2);
   const iw = inputSize[inputSize.length - 1];
   const planeSize = inputSize.slice(0, -1).reduce((a, b) => a * b, 1);
@@ -122,7 +122,7 @@ async function runOnce(
     const values = lr ? spatial(lr, rows, rc.inputShape, plan) : undefined;
     if (values && values.layout !== 'nchw' && req.perturbation === 'ablation')
       throw new InvalidInputError(
-        `Ablation-CAM needs a [N, C, h, w] layer; '${layer.name}' is ${values.layout} ([${lr!.dims.join(', ')}]). Use Score-CAM or a gradient method.`,
+        `Ablation-CAM needs a [N, C, ...spatial] layer; '${layer.name}' is ${values.layout} ([${lr!.dims.join(', ')}]). Use Score-CAM or a gradient method.`,
       );
     const tail = req.perturbation === 'ablation' ? await rc.sessions.tail({ target: layer.tensor, ...common }) : undefined;
     const ctx: CamContext = {
@@ -152,7 +152,7 @@ async function runOnce(
 function spatial(lr: LayerResult, rows: number, inputShape: readonly number[], plan: ExplainPlan): SpatialLayer {
   const hasGradient = lr.gradient.length > 0;
   const values = { dims: lr.dims, activation: lr.activation, gradient: hasGradient ? lr.gradient : lr.activation };
-  // Volumes have no token or channels-last layouts to detect: their layers are read as [N, C, d, h, w].
+  // Volumes and signals have no token or channels-last layouts to detect: their layers are read as [N, C, ...spatial].
   const s =
     inputShape.length === 4
       ? toSpatialLayer(values, { ...plan.spatial, inputSize: [inputShape[2], inputShape[3]], batch: rows })

@@ -124,10 +124,10 @@ export function imageInput(view: GraphView): GraphView['inputs'][number] {
   const input = view.inputs[0];
   const floatTypes: number[] = [DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE];
   const rank = input.dims?.length;
-  if (!floatTypes.includes(input.elemType) || (rank !== undefined && rank !== 4 && rank !== 5)) {
+  if (!floatTypes.includes(input.elemType) || (rank !== undefined && rank !== 3 && rank !== 4 && rank !== 5)) {
     throw new InvalidModelError(
-      `The model input '${input.name}' is not a float image tensor [N, C, H, W] or volume [N, C, D, H, W] (it is ${rank ?? '?'}-D of ONNX type ${input.elemType}). ` +
-        `gcam needs a classifier taking float NCHW (or NCDHW) input; re-export the model with the preprocessing outside the graph.`,
+      `The model input '${input.name}' is not a float image tensor [N, C, H, W], volume [N, C, D, H, W] or signal [N, C, L] (it is ${rank ?? '?'}-D of ONNX type ${input.elemType}). ` +
+        `gcam needs a classifier taking float NCHW (or NCDHW, NCL) input; re-export the model with the preprocessing outside the graph.`,
     );
   }
   // Otherwise no layer would depend on the image, and the error would surface later as a puzzling "no layer".
@@ -138,7 +138,7 @@ export function imageInput(view: GraphView): GraphView['inputs'][number] {
   return input;
 }
 
-/** Compiles the explain model of an image (or volume) classifier (one float NCHW or NCDHW input). */
+/** Compiles the explain model of an image (volume, signal) classifier (one float NCHW, NCDHW or NCL input). */
 export async function compileExplainModel(
   runtime: Runtime,
   model: DecodedModel,
@@ -148,9 +148,9 @@ export async function compileExplainModel(
   const view = viewIn ?? new GraphView(model.proto);
   const input = imageInput(view);
   const rank = options.inputShape.length;
-  if (input.dims ? rank !== input.dims.length : rank !== 4 && rank !== 5)
+  if (input.dims ? rank !== input.dims.length : rank < 3 || rank > 5)
     throw new InvalidInputError(
-      `inputShape must be [N, C, ${input.dims?.length === 5 ? 'D, ' : ''}H, W]; got [${options.inputShape.join(', ')}].`,
+      `inputShape must be [N, C, ${{ 3: 'L', 5: 'D, H, W' }[input.dims?.length ?? 4] ?? 'H, W'}]; got [${options.inputShape.join(', ')}].`,
     );
   return compileExplainGraph(runtime, model, { ...options, inputShapes: { [input.name]: options.inputShape } }, view);
 }

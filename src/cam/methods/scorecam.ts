@@ -7,7 +7,8 @@
  * which is the usual way to make it affordable on wide layers.
  * The paper leaves the upsampling open; the reference implementations (pytorch-grad-cam's nn.UpsamplingBilinear2d)
  * align corners, and the Toy2 golden weights of test/cam-methods-toy.test.ts were measured that way, so the masks
- * align corners too (the final maps keep gcam's half-pixel convention); volumes' masks are trilinear the same way.
+ * align corners too (the final maps keep gcam's half-pixel convention); volumes' masks are trilinear and signals'
+ * linear the same way.
  */
 import { InvalidInputError } from '../../errors.js';
 import { isZeroChannel, needLayer } from '../channel-stats.js';
@@ -33,7 +34,7 @@ export const scorecam: CamMethod = {
     const [, cin, ...size] = ctx.inputDims;
     if (spatial.length !== size.length)
       throw new InvalidInputError(
-        `Score-CAM needs a layer with the input's ${size.length} spatial axes ([N, C, ${size.length === 3 ? 'd, ' : ''}h, w]); got [${layer.dims.join(', ')}].`,
+        `Score-CAM needs a layer with the input's ${size.length} spatial axes ([N, C, ${{ 1: 'l', 3: 'd, h, w' }[size.length] ?? 'h, w'}]); got [${layer.dims.join(', ')}].`,
       );
     const pixels = size.reduce((a, b) => a * b, 1);
     const per = cin * pixels;
