@@ -19,7 +19,8 @@ Usage:
                [--score-cam-batch B] [--score-cam-channels K] [--ablation-batch B]
                [--grid RxC] [--layout auto|nchw|nhwc|tokens]
                [--preprocess imagenet|caffe|none] [--size S|H,W|D,H,W] [--labels F]
-               [--intensity none|ct:L,W|percentile:LO,HI|zscore|range:A,B] [--frame T]  (volumes: .nii, .nii.gz)
+               [--intensity none|ct:L,W|percentile:LO,HI|zscore|range:A,B] [--frame T]  (volumes: .nii, .nii.gz;
+               signals [N,C,L]: .npy, --size L)
                [--resize stretch|crop|letterbox] [--channel-order RGB|BGR] [--range 1|255] [--mean a,b,c] [--std a,b,c]
                [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
                [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--manifest F] [--resume | --overwrite] [--quiet]
@@ -176,7 +177,7 @@ export function intOption(v: string | undefined, name: string, min?: number, max
   return n;
 }
 
-/** --size: one side, or every spatial side separated by commas (H,W; D,H,W for volume models). */
+/** --size: one side (a signal model's length L), or every spatial side separated by commas (H,W; D,H,W for volumes). */
 export function sizeOption(v: string | undefined): number | number[] | undefined {
   if (v === undefined) return undefined;
   const parts = v.split(',');

@@ -1,4 +1,7 @@
-/** Reading what the command line names: images, .npy tensors and NIfTI volumes to explain, and text files such as --labels. */
+/**
+ * Reading what the command line names: images, .npy tensors (images, volumes, signals) and NIfTI volumes to explain,
+ * and text files such as --labels.
+ */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { GcamError, ImageReadError, parseNpy, readImage } from '../node.js';
@@ -45,8 +48,13 @@ export async function readPath(path: string, inputShape: readonly number[], fram
 export function misfit({ source, path }: LoadedInput, inputShape: readonly number[]): string | undefined {
   const want = inputShape.slice(1);
   if (!('tensor' in source) || source.dims.every((d, i) => d === want[i])) return undefined;
-  return `'${path}' is [${source.dims.join(', ')}]; the model takes [${want.join(', ')}].`;
+  // A one-channel signal model reads a 2-D .npy as [C, L]: N signals [N, L] need their channel axis.
+  const rows = want.length === 2 && want[0] === 1 && source.dims.length === 2 && source.dims[1] === want[1];
+  return `'${path}' is [${source.dims.join(', ')}]; the model takes [${want.join(', ')}]${rows ? ` (${source.dims[0]} one-channel signals are [N, 1, L]: save them as [${source.dims[0]}, 1, ${want[1]}])` : ''}.`;
 }
+
+/** A .npy's spatial axes by their number: signals, images, volumes. */
+const AXES: Record<number, string> = { 1: 'L', 2: 'H,W', 3: 'D,H,W' };
 
 function readBytes(path: string): Buffer {
   const fail = (m: string) => new ImageReadError(m);
@@ -67,18 +75,19 @@ function readVolume(path: string, frame?: number): LoadedInput {
 function readTensors(path: string, inputShape: readonly number[]): LoadedInput[] {
   const fail = (m: string) => new ImageReadError(m);
   const arr = parseNpy(readBytes(path), `'${path}'`);
-  // Images: [N,C,H,W] or [C,H,W]. Volumes: [N,C,D,H,W], [C,D,H,W], or [D,H,W] for a one-channel model.
-  const volume = inputShape.length === 5;
-  const ranks = volume ? (inputShape[1] === 1 ? [3, 4, 5] : [4, 5]) : [3, 4];
-  const batched = volume ? 5 : 4;
+  // Images: [N,C,H,W] or [C,H,W]. Volumes: [N,C,D,H,W], [C,D,H,W], or [D,H,W] for a one-channel model. Signals:
+  // [N,C,L], [C,L], or [L] for a one-channel model.
+  const axes = inputShape.length - 2;
+  const bare = axes !== 2 && inputShape[1] === 1;
+  const batched = axes + 2;
+  const ranks = bare ? [axes, axes + 1, batched] : [axes + 1, batched];
+  const names = AXES[axes] ?? AXES[2];
   if (!ranks.includes(arr.dims.length))
-    throw fail(
-      `'${path}' is [${arr.dims}]: expected ${volume ? `[N,C,D,H,W] or [C,D,H,W]${inputShape[1] === 1 ? ' or [D,H,W]' : ''}` : '[N,C,H,W] or [C,H,W]'}.`,
-    );
+    throw fail(`'${path}' is [${arr.dims}]: expected [N,C,${names}] or [C,${names}]${bare ? ` or [${names}]` : ''}.`);
   // An empty dimension gives no input at all, and a batch of none would vanish from the run without a word.
   if (!arr.dims.every((d) => Number.isSafeInteger(d) && d > 0))
     throw fail(`'${path}' is [${arr.dims}]: every dimension must be a positive integer.`);
-  const dims = volume && arr.dims.length === 3 ? [1, ...arr.dims] : arr.dims;
+  const dims = arr.dims.length === axes ? [1, ...arr.dims] : arr.dims;
   const [n, ...chw] = dims.length === batched ? dims : [1, ...dims];
   const per = chw.reduce((a, b) => a * b, 1);
   return Array.from({ length: n }, (_, i) => ({

@@ -1,7 +1,8 @@
 /**
  * `gcam layers`: every layer of a model with its op, feature-map shape and element type, the default one starred,
  * and a mark on the short module names that would not give that layer back (shared by several modules). For volume
- * models each [N, C, d, h, w] layer also shows its feature-map resolution d×h×w.
+ * models each [N, C, d, h, w] layer also shows its feature-map resolution d×h×w, for signal models each [N, C, l]
+ * layer its length l.
  */
 import { GraphView, loadModel, nodeRuntime } from '../../node.js';
 import { defaultInputShape, defaultLayer, listLayers, misleadingShortNames, moduleNameOf } from '../../layers.js';
@@ -37,7 +38,11 @@ export async function cmdLayers(p: Parsed): Promise<number> {
   return 0;
 }
 
-/** '  8×8×8' for a volume model's [N, C, d, h, w] layers: the resolution its maps are upsampled from. */
+/**
+ * '  8×8×8' for a volume model's [N, C, d, h, w] layers, '  length 250' for a signal model's [N, C, l] layers: the
+ * resolution their maps are upsampled from.
+ */
 function resolution(dims: readonly number[], inputShape: readonly number[]): string {
+  if (inputShape.length === 3 && dims.length === 3) return `  length ${dims[2]}`;
   return inputShape.length === 5 && dims.length === 5 ? `  ${dims.slice(2).join('×')}` : '';
 }

@@ -23,9 +23,12 @@ export interface ManifestLine {
   method?: string;
   /**
    * Where the map is largest, in the input image's pixels, and its value there; for volumes the voxel [i, j, k] of the
-   * input's grid and, for NIfTI inputs, its world coordinates [x, y, z] by the input's affine.
+   * input's grid and, for NIfTI inputs, its world coordinates [x, y, z] by the input's affine; for signals the sample.
    */
-  peak?: { x: number; y: number; value: number } | { voxel: number[]; world?: number[]; value: number };
+  peak?:
+    | { x: number; y: number; value: number }
+    | { voxel: number[]; world?: number[]; value: number }
+    | { index: number; value: number };
   /** The files showing this map (an overlay, or the input's figure). */
   files?: string[];
   warnings?: string[];

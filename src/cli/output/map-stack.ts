@@ -1,8 +1,8 @@
 /**
- * --save-cam: every map at the model input's resolution, stacked as float32 [N, H, W] ([N, D, H, W] for volumes) in result order, streamed to a
- * file in a private temporary folder as the run goes (memory does not grow with N) and moved into place only when the
- * run is complete. The header is written first with room for any N and rewritten in place at the end; an interrupted
- * run leaves nothing at the destination.
+ * --save-cam: every map at the model input's resolution, stacked as float32 [N, H, W] ([N, D, H, W] for volumes,
+ * [N, L] for signals) in result order, streamed to a file in a private temporary folder as the run goes (memory does
+ * not grow with N) and moved into place only when the run is complete. The header is written first with room for any
+ * N and rewritten in place at the end; an interrupted run leaves nothing at the destination.
  */
 import { closeSync, copyFileSync, constants, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -29,7 +29,7 @@ export class MapStackWriter {
     writeSync(this.fd, new Uint8Array(HEADER_BYTES));
   }
 
-  /** `size`: the map's spatial size, [H, W] or [D, H, W]. */
+  /** `size`: the map's spatial size, [H, W], [D, H, W] or [L]. */
   add(map: Float32Array, size: readonly number[]): void {
     this.size ??= [...size];
     writeSync(this.fd, float32Bytes(map));

@@ -20,6 +20,7 @@ import type { OutputPlan } from './plan.js';
 import { renderInput, type RenderOptions } from './render.js';
 import { volumeFigure } from './volume-figure.js';
 import { isVolumeResult, volumeFiles, volumePeak } from './volume-files.js';
+import { isSignalResult, signalImages, signalPeak } from './signal-files.js';
 import { UsageError } from '../args.js';
 
 export interface RunWriterOptions extends RenderOptions {
@@ -39,10 +40,10 @@ type Job =
   | { kind: 'explained'; input: number; loaded: LoadedInput; base: string; results: ExplainResult[] }
   | { kind: 'skipped'; input: number; path: string; why: string };
 
-/** What the --json summary records of each result: everything but the maps (and a volume's peak, as the manifest). */
+/** What the --json summary records of each result: everything but the maps (and a volume's or signal's peak, as the manifest). */
 export type ResultSummary = Omit<ExplainResult, 'map' | 'inputMap' | 'layerMap'> & {
   files: string[];
-  peak?: ReturnType<typeof volumePeak>;
+  peak?: ReturnType<typeof volumePeak> | ReturnType<typeof signalPeak>;
 };
 
 export class RunWriter {
@@ -123,14 +124,17 @@ export class RunWriter {
       return;
     }
     const { input, loaded, base, results } = job;
-    // Volumes: NIfTI heatmaps on the input's grid (and a figure of slices); images: overlays or a figure.
+    // Volumes: NIfTI heatmaps on the input's grid (and a figure of slices); signals: plots or a figure of them;
+    // images: overlays or a figure.
     const volume = results.length > 0 && isVolumeResult(results[0]);
     const images = volume
       ? [
           ...volumeFiles(results, loaded, base, this.o.multiLayer),
           ...(this.o.figure ? [await volumeFigure(results, loaded, base, this.o)] : []),
         ]
-      : await renderInput(results, loaded, base, this.o);
+      : results.length > 0 && isSignalResult(results[0])
+        ? await signalImages(results, loaded, base, this.o)
+        : await renderInput(results, loaded, base, this.o);
     const paths = this.pathsOf(images.map((i) => i.name));
     const files: OutputFile[] = [];
     for (const [i, img] of images.entries())
@@ -144,7 +148,7 @@ export class RunWriter {
     for (const r of results) this.o.stack?.add(r.inputMap, inputSizeOf(r));
     if (this.o.summarise) {
       for (const [k, r] of results.entries())
-        this.results.push({ ...summaryOf(r, filesOf(k)), ...(isVolumeResult(r) && { peak: volumePeak(r, loaded) }) });
+        this.results.push({ ...summaryOf(r, filesOf(k)), ...(shapedPeak(r, loaded) && { peak: shapedPeak(r, loaded) }) });
       this.written.push(...paths);
     }
     this.explainedCount++;
@@ -196,10 +200,16 @@ function manifestLine(input: number, r: ExplainResult, files: string[], loaded: 
     input,
     ...resultFields(r),
     method: r.method,
-    peak: isVolumeResult(r) ? volumePeak(r, loaded) : peak(r),
+    peak: shapedPeak(r, loaded) ?? peak(r),
     files,
     warnings: r.warnings,
   };
+}
+
+/** A volume's peak (voxel, world) or a signal's (sample index); undefined for 2-D images. */
+function shapedPeak(r: ExplainResult, loaded: LoadedInput): ResultSummary['peak'] {
+  if (isVolumeResult(r)) return volumePeak(r, loaded);
+  return isSignalResult(r) ? signalPeak(r) : undefined;
 }
 
 function peak(r: ExplainResult): ManifestLine['peak'] {
@@ -207,8 +217,9 @@ function peak(r: ExplainResult): ManifestLine['peak'] {
   return { x, y, value: r.map[y * r.width + x] };
 }
 
-/** The spatial size of a result's input map: [height, width], or [depth, height, width]. */
+/** The spatial size of a result's input map: [height, width], [depth, height, width], or [length]. */
 function inputSizeOf(r: ExplainResult): number[] {
+  if (r.inputLength !== undefined) return [r.inputLength];
   return r.inputDepth !== undefined ? [r.inputDepth, r.inputHeight, r.inputWidth] : [r.inputHeight, r.inputWidth];
 }
 
