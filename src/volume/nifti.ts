@@ -1,16 +1,18 @@
 /**
- * NIfTI-1 volumes, platform-free (bytes in, bytes out): reading .nii / .nii.gz (nifti-reader-js parses the header,
- * fflate inflates), and writing a float32 heatmap on the same voxel grid with the input's header kept.
+ * NIfTI-1 and NIfTI-2 volumes, platform-free (bytes in, bytes out): reading .nii / .nii.gz (nifti-reader-js parses
+ * the header, fflate inflates; NIfTI-2's 540-byte header with 64-bit dims: ./nifti2.ts), and writing a float32
+ * heatmap on the same voxel grid, in the input's version, with the input's header kept.
  *
  * Axes: voxel (i, j, k) becomes tensor position [i][j][k] (row-major [ni, nj, nk], so k varies fastest), as MONAI's
  * LoadImage + EnsureChannelFirst give a NIfTI's array (nibabel's get_fdata(), no reorientation). The file stores i
  * fastest, so reading and writing transpose.
  * World coordinates: the sform when sform_code > 0, else the qform when qform_code > 0, else pixdim scaling (NIfTI-1
- * methods 3, 2, 1; sform first, as nibabel's best affine).
+ * methods 3, 2, 1, the same in NIfTI-2; sform first, as nibabel's best affine).
  */
 import { gunzipSync } from 'fflate';
 import { NIFTI1, isCompressed, readHeader } from 'nifti-reader-js';
 import { VolumeReadError } from '../errors.js';
+import { NIFTI2_DATA_OFFSET, NIFTI2_HEADER_BYTES, isNifti2, nifti2Header, writeNifti2Header } from './nifti2.js';
 
 export interface NiftiVolume {
   /** Voxel values after scl_slope/scl_inter, row-major [ni, nj, nk]. */
@@ -19,9 +21,11 @@ export interface NiftiVolume {
   dims: [number, number, number];
   /** 4×4 voxel (i, j, k, 1) → world (x, y, z, 1), row-major rows. */
   affine: number[][];
-  /** The input's 348-byte header (its own byte order), kept for the heatmap. */
+  /** The input's header (348 bytes for NIfTI-1, 540 for NIfTI-2; its own byte order), kept for the heatmap. */
   header: Uint8Array;
   littleEndian: boolean;
+  /** NIfTI-1 or NIfTI-2: the heatmap is written in the input's version. */
+  version: 1 | 2;
   /** Frames of a 4-D series (1 for a 3-D volume). */
   frames: number;
 }
@@ -30,6 +34,20 @@ export interface NiftiVolume {
 const HEADER_BYTES = 348;
 const DATA_OFFSET = 352;
 const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** What the reader needs of a header, NIfTI-1 or NIfTI-2 alike. */
+export interface NiftiHeader {
+  /** dim[0..7]: the rank, then the extent of each axis. */
+  dims: number[];
+  datatype: number;
+  voxOffset: number;
+  sclSlope: number;
+  sclInter: number;
+  littleEndian: boolean;
+  /** 4×4 voxel → world, by the sform, qform or pixdim (see the header of this file). */
+  affine: number[][];
+  headerBytes: number;
+}
 
 /** Reads a volume. `frame`: the volume of a 4-D time series (needed when it has several). */
 export function readNifti(bytes: Uint8Array, what: string, frame?: number): NiftiVolume {
@@ -45,21 +63,9 @@ export function readNifti(bytes: Uint8Array, what: string, frame?: number): Nift
       );
     }
   }
-  const buffer = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
   if (raw.length < HEADER_BYTES)
     throw new VolumeReadError('truncated', `${what} holds ${raw.length} bytes, less than a NIfTI-1 header (${HEADER_BYTES}).`);
-  if (isCompressed(buffer)) throw new VolumeReadError('malformed', `${what} is compressed twice.`);
-  let header;
-  try {
-    header = readHeader(buffer);
-  } catch (e) {
-    throw new VolumeReadError('malformed', `${what} has no readable NIfTI header: ${(e as Error).message}.`, { cause: e });
-  }
-  if (!(header instanceof NIFTI1) || !/^n\+1/.test(header.magic ?? ''))
-    throw new VolumeReadError(
-      'malformed',
-      `${what} is not a single-file NIfTI-1 volume (magic '${header?.magic ?? ''}'; NIfTI-2 and .hdr/.img pairs are not supported).`,
-    );
+  const header = isNifti2(raw) ? nifti2Header(raw, what) : nifti1Header(raw, what);
   const dims = header.dims;
   const rank = dims[0];
   if (!(rank >= 1 && rank <= 7))
@@ -83,14 +89,15 @@ export function readNifti(bytes: Uint8Array, what: string, frame?: number): Nift
   }
   if (frame !== undefined && !(Number.isInteger(frame) && frame >= 0 && frame < frames))
     throw new VolumeReadError('frame', `${what} has ${frames} frame(s); --frame ${frame} is not one of 0 to ${frames - 1}.`);
-  const reader = READERS[header.datatypeCode];
+  const reader = READERS[header.datatype];
   if (!reader)
     throw new VolumeReadError(
       'datatype',
-      `${what} stores voxels as NIfTI datatype ${header.datatypeCode}; gcam reads integer and float scalars (2, 4, 8, 16, 64, 256, 512, 768).`,
+      `${what} stores voxels as NIfTI datatype ${header.datatype}${DATATYPE_NAMES[header.datatype] ? ` (${DATATYPE_NAMES[header.datatype]})` : ''}; ` +
+        `gcam reads integer and float scalars (2, 4, 8, 16, 64, 256, 512, 768): convert the file to one of them (e.g. float32).`,
     );
   const voxels = size[0] * size[1] * size[2];
-  const offset = Math.max(Math.round(header.vox_offset), HEADER_BYTES);
+  const offset = Math.max(Math.round(header.voxOffset), header.headerBytes);
   const start = offset + t * voxels * reader.bytes;
   const end = offset + frames * voxels * reader.bytes;
   if (raw.length < end)
@@ -99,9 +106,9 @@ export function readNifti(bytes: Uint8Array, what: string, frame?: number): Nift
       `${what} is truncated: [${size.join(', ')}${frames > 1 ? `, ${frames}` : ''}] of ${reader.bytes}-byte voxels need ${end} bytes, it holds ${raw.length}.`,
     );
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  // scl_slope = 0 means "no scaling" (NIfTI-1).
-  const slope = header.scl_slope && Number.isFinite(header.scl_slope) ? header.scl_slope : 1;
-  const inter = header.scl_slope && Number.isFinite(header.scl_inter) ? header.scl_inter : 0;
+  // scl_slope = 0 means "no scaling" (NIfTI-1 and -2).
+  const slope = header.sclSlope && Number.isFinite(header.sclSlope) ? header.sclSlope : 1;
+  const inter = header.sclSlope && Number.isFinite(header.sclInter) ? header.sclInter : 0;
   const [ni, nj, nk] = size;
   const data = new Float32Array(voxels);
   for (let k = 0; k < nk; k++)
@@ -113,10 +120,38 @@ export function readNifti(bytes: Uint8Array, what: string, frame?: number): Nift
   return {
     data,
     dims: [ni, nj, nk],
-    affine: worldAffine(header, view),
-    header: raw.slice(0, HEADER_BYTES),
+    affine: header.affine,
+    header: raw.slice(0, header.headerBytes),
     littleEndian: header.littleEndian,
+    version: header.headerBytes === HEADER_BYTES ? 1 : 2,
     frames,
+  };
+}
+
+/** A NIfTI-1 header's facts, parsed by nifti-reader-js (the sform read here: see worldAffine). */
+function nifti1Header(raw: Uint8Array, what: string): NiftiHeader {
+  const buffer = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength) as ArrayBuffer;
+  if (isCompressed(buffer)) throw new VolumeReadError('malformed', `${what} is compressed twice.`);
+  let header;
+  try {
+    header = readHeader(buffer);
+  } catch (e) {
+    throw new VolumeReadError('malformed', `${what} has no readable NIfTI header: ${(e as Error).message}.`, { cause: e });
+  }
+  if (!(header instanceof NIFTI1) || !/^n\+1/.test(header.magic ?? ''))
+    throw new VolumeReadError(
+      'malformed',
+      `${what} is not a single-file NIfTI-1 or NIfTI-2 volume (magic '${header?.magic ?? ''}'; .hdr/.img pairs are not supported).`,
+    );
+  return {
+    dims: header.dims,
+    datatype: header.datatypeCode,
+    voxOffset: header.vox_offset,
+    sclSlope: header.scl_slope,
+    sclInter: header.scl_inter,
+    littleEndian: header.littleEndian,
+    affine: worldAffine(header, new DataView(raw.buffer, raw.byteOffset, raw.byteLength)),
+    headerBytes: HEADER_BYTES,
   };
 }
 
@@ -133,12 +168,25 @@ function worldAffine(header: NIFTI1, view: DataView): number[][] {
   return header.affine.map((r) => [...r]);
 }
 
+/** The names of the datatypes gcam does not read, for its message. */
+const DATATYPE_NAMES: Record<number, string> = {
+  1: 'binary',
+  32: 'complex64',
+  128: 'RGB24',
+  1024: 'int64',
+  1280: 'uint64',
+  1536: 'float128',
+  1792: 'complex128',
+  2048: 'complex256',
+  2304: 'RGBA32',
+};
+
 interface VoxelReader {
   bytes: number;
   read(view: DataView, at: number, little: boolean): number;
 }
 
-/** NIfTI-1 datatype codes → readers (complex, RGB and 64-bit integers are refused). */
+/** NIfTI datatype codes (the same in NIfTI-1 and -2) → readers (complex, RGB and 64-bit integers are refused). */
 const READERS: Record<number, VoxelReader> = {
   2: { bytes: 1, read: (v, at) => v.getUint8(at) },
   4: { bytes: 2, read: (v, at, le) => v.getInt16(at, le) },
@@ -151,22 +199,35 @@ const READERS: Record<number, VoxelReader> = {
 };
 
 /**
- * A float32 NIfTI-1 file of `map` (row-major [ni, nj, nk]) on the grid of `like` (its header copied, so pixdim, units,
- * qform, sform and description stay; only what describes the data changes: dim, datatype, bitpix, vox_offset,
- * scaling, calibration range and intent). Without `like` (a volume that came as .npy): a fresh header with unit voxels
- * and no orientation. Gzipped by the caller when the name ends in .gz.
+ * A float32 NIfTI file of `map` (row-major [ni, nj, nk]) on the grid of `like`, in its version (NIfTI-1 or -2), its
+ * header copied, so pixdim, units, qform, sform and description stay; only what describes the data changes: dim,
+ * datatype, bitpix, vox_offset, scaling, calibration range and intent. Without `like` (a volume that came as .npy): a
+ * fresh NIfTI-1 header with unit voxels and no orientation. Gzipped by the caller when the name ends in .gz.
  */
 export function writeNifti(
   map: Float32Array,
   dims: readonly number[],
-  like?: Pick<NiftiVolume, 'header' | 'littleEndian'>,
+  like?: Pick<NiftiVolume, 'header' | 'littleEndian' | 'version'>,
 ): Uint8Array {
   const [ni, nj, nk] = dims;
   if (map.length !== ni * nj * nk) throw new Error(`gcam internal: a map of ${map.length} values for [${dims.join(', ')}]`);
-  const out = new Uint8Array(DATA_OFFSET + 4 * map.length);
+  const two = like?.version === 2;
+  const offset = two ? NIFTI2_DATA_OFFSET : DATA_OFFSET;
+  const out = new Uint8Array(offset + 4 * map.length);
   const le = like ? like.littleEndian : true;
   const v = new DataView(out.buffer);
-  if (like) out.set(like.header.subarray(0, HEADER_BYTES));
+  if (two) writeNifti2Header(v, like.header.subarray(0, NIFTI2_HEADER_BYTES), [ni, nj, nk], le);
+  else writeNifti1Header(v, like?.header, [ni, nj, nk], le);
+  for (let k = 0; k < nk; k++)
+    for (let j = 0; j < nj; j++)
+      for (let i = 0; i < ni; i++) v.setFloat32(offset + 4 * (i + ni * (j + nj * k)), map[(i * nj + j) * nk + k], le);
+  return out;
+}
+
+/** The 352 bytes before a float32 NIfTI-1 heatmap's voxels: `header` (the input's, or a fresh one) with its data fields set. */
+function writeNifti1Header(v: DataView, header: Uint8Array | undefined, [ni, nj, nk]: readonly number[], le: boolean): void {
+  const out = new Uint8Array(v.buffer, v.byteOffset, DATA_OFFSET);
+  if (header) out.set(header.subarray(0, HEADER_BYTES));
   else {
     v.setInt32(0, HEADER_BYTES, le);
     out[38] = 'r'.charCodeAt(0);
@@ -188,8 +249,4 @@ export function writeNifti(
   out.fill(0, 328, 344); // intent_name
   out.set([0x6e, 0x2b, 0x31, 0], 344); // magic 'n+1\0': data in the same file
   out.fill(0, HEADER_BYTES, DATA_OFFSET); // no extensions
-  for (let k = 0; k < nk; k++)
-    for (let j = 0; j < nj; j++)
-      for (let i = 0; i < ni; i++) v.setFloat32(DATA_OFFSET + 4 * (i + ni * (j + nj * k)), map[(i * nj + j) * nk + k], le);
-  return out;
 }
