@@ -7,6 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidInputError, InvalidOptionError, createImageExplainer } from '../src/node.js';
+import { evaluate } from '../src/metrics/evaluate.js';
+import { exportExplainModel } from '../src/export/export.js';
+import { loadModel, nodeRuntime } from '../src/node.js';
 import { tinyModel } from './helpers/tiny-model.js';
 
 // [N, 1, D, H, W] → Conv 3³ (2 filters, pad 1) → Relu → GlobalAveragePool → Flatten → Gemm (2 classes).
@@ -70,5 +73,29 @@ describe('volume models in the API', () => {
     } finally {
       await ex.release();
     }
+  });
+
+  it('evaluate(): the pixel metrics refuse a volume model; the sanity check runs on it', async () => {
+    const ex = await createImageExplainer(model, { size: [4, 4, 4] });
+    try {
+      const volume = { tensor: Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)), dims: [1, 4, 4, 4] };
+      await assert.rejects(
+        evaluate(ex, [volume], { preprocess: 'none', metrics: ['drop', 'deletion'] }),
+        (e: unknown) =>
+          e instanceof InvalidInputError && /drop, deletion are defined on 2-D images.*volumes \[N, C, D, H, W\]/.test(e.message),
+      );
+      const ev = await evaluate(ex, [volume], { preprocess: 'none', metrics: ['sanity'] });
+      assert.equal(ev.rows[0].curves.sanity.sanity.y.length, 2, 'the Conv and the Gemm randomised');
+    } finally {
+      await ex.release();
+    }
+  });
+
+  it('gcam export refuses a volume model by name (its finish is a 2-D resize)', async () => {
+    await assert.rejects(
+      exportExplainModel(nodeRuntime(), loadModel(model), { size: 4 }),
+      (e: unknown) =>
+        e instanceof InvalidInputError && /builds heatmaps for 2-D image models.*volumes \[N, C, D, H, W\]/.test(e.message),
+    );
   });
 });

@@ -345,8 +345,7 @@ export class ImageExplainer {
 
   /** An explainer of other model bytes (e.g. with weights randomised) at this one's input size, on the same platform. */
   withModel(bytes: Uint8Array): Promise<ImageExplainer> {
-    const [, , h, w] = this.inputShape;
-    return ImageExplainer.create(this.platform, decodeModel(bytes, 'The changed model'), { size: [h, w] });
+    return ImageExplainer.create(this.platform, decodeModel(bytes, 'The changed model'), { size: this.inputShape.slice(2) });
   }
 
   async release(): Promise<void> {

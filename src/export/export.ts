@@ -6,6 +6,7 @@
  * method (method-graphs.ts) and the library's finish (finish-graph.ts) appended as nodes, and no A or dA outputs.
  * Platform-free: the runtime is only used to measure shapes, as every compile does.
  */
+import { modelKind } from '../api/input-kinds.js';
 import { buildExplainGraph } from '../autodiff/rewrite.js';
 import { minIrVersion } from '../autodiff/opset.js';
 import { buildClassSeed } from '../autodiff/seed.js';
@@ -64,6 +65,12 @@ export async function exportExplainModel(
     if (taken.has(name))
       throw new InvalidModelError(`The model already has a tensor or node named '${name}', a name the exported model needs.`);
   const inputShape = defaultInputShape(view, options.size);
+  // The exported finish (bilinear Resize to the image's height and width) is written for 2-D images.
+  if (inputShape.length !== 4)
+    throw new InvalidInputError(
+      `gcam export builds heatmaps for 2-D image models [N, C, H, W]; this model takes ${modelKind(inputShape).many} [N, ${modelKind(inputShape).axes.slice(1)}. ` +
+        `Use \`gcam explain\` (or the library) for it.`,
+    );
   const image = view.inputs[0];
   const layers = await listLayers(runtime, decoded, { view, inputShape });
   const tensor = options.layer === undefined ? defaultLayer(layers, view).tensor : resolveLayer(options.layer, layers, view);

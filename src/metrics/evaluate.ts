@@ -4,6 +4,7 @@
  * made for (its copies run in batches through the explainer's forward session), localisation metrics on the map at
  * the image's own resolution against the annotated regions of the explained class. Platform-free.
  */
+import { modelKind } from '../api/input-kinds.js';
 import type { ImageExplainer } from '../api/image-explainer.js';
 import type { ExplainOptions, ExplainResult, ImageSource } from '../api/options.js';
 import type { MethodName } from '../cam/method.js';
@@ -76,6 +77,7 @@ export async function evaluate(
   const metrics = chosenMetrics(options);
   const methods = [...(options.methods ?? ['gradcam'])];
   if (methods.length === 0) throw new InvalidOptionError('methods', 'must name at least one method.');
+  checkImageModel(explainer.inputShape, metrics);
   const annotations = checkAnnotations(options.annotations, images.length, explainer.numClasses);
   const localisation = metrics.filter((m): m is LocalisationMetric => m.kind === 'localisation');
   if (localisation.length && !annotations)
@@ -153,6 +155,22 @@ export async function evaluate(
     summary,
     recommendations: recommend(summary, metrics),
   };
+}
+
+/**
+ * The pixel metrics (confidence change, ROAD's 8-neighbour imputation, deletion and insertion, the pointing games)
+ * are defined on 2-D images [N, C, H, W]; on a signal or a volume they would read the tensor with the wrong axes. The
+ * sanity check only compares maps, of any rank.
+ */
+function checkImageModel(inputShape: readonly number[], metrics: readonly { kind: string; name: string }[]): void {
+  if (inputShape.length === 4) return;
+  const pixel = metrics.filter((m) => m.kind !== 'sanity').map((m) => m.name);
+  if (pixel.length === 0) return;
+  const kind = modelKind(inputShape);
+  throw new InvalidInputError(
+    `${pixel.join(', ')} ${pixel.length > 1 ? 'are' : 'is'} defined on 2-D images [N, C, H, W]; this model takes ${kind.many} [N, ${kind.axes.slice(1)}. ` +
+      `The sanity check works on any model: metrics: ['sanity'] (gcam evaluate --metrics sanity).`,
+  );
 }
 
 function sanityCascade(explainer: ImageExplainer, steps: number | undefined): CascadeStep[] {
