@@ -55,6 +55,7 @@ export {
 export { resizeBilinearAntialiased } from './image/resize.js';
 export type { RawImage } from './image/raw.js';
 export { displayImage, isSampleImage, type SampleImage } from './image/samples.js';
+export { isDicom, readDicom } from './image/dicom.js';
 export { heatmap, overlay } from './image/overlay.js';
 export { COLORMAPS, colormapLut } from './image/colormap.js';
 export { parseNpy, encodeNpy } from './io-npy.js';

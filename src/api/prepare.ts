@@ -2,6 +2,7 @@
 import { InvalidInputError } from '../errors.js';
 import { prepareImage, type Geometry, type PreprocessSpec } from '../image/preprocess.js';
 import type { RawImage } from '../image/raw.js';
+import { isDicom, readDicom } from '../image/dicom.js';
 import { checkSampleImage, isSampleImage } from '../image/samples.js';
 import type { ImageSource, Platform } from './options.js';
 import { applyIntensity, type IntensitySpec } from '../volume/intensity.js';
@@ -73,8 +74,9 @@ export async function prepareSource(
   return { source, tensor, geometry };
 }
 
-/** An image source decoded: paths and bytes by the platform. */
+/** An image source decoded: DICOM bytes by gcam itself (on every platform), other paths and bytes by the platform. */
 async function decodeSource(img: ImageSource, source: string, platform: Platform): Promise<RawImage | SampleImage> {
+  if (img instanceof Uint8Array && isDicom(img)) return readDicom(img, source);
   if (typeof img === 'string' || img instanceof Uint8Array) return platform.decodeImage(img);
   return isSampleImage(img) ? checkSampleImage(img, source) : checkRaw(img as RawImage, source);
 }

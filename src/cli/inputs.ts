@@ -1,6 +1,6 @@
 /**
- * Reading what the command line names: images (8-bit, 16-bit PNG/TIFF), .npy tensors (images, volumes, signals) and
- * NIfTI volumes to explain, and text files such as --labels.
+ * Reading what the command line names: images (8-bit, 16-bit PNG/TIFF, DICOM), .npy tensors (images, volumes,
+ * signals) and NIfTI volumes to explain, and text files such as --labels.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -18,7 +18,7 @@ export interface LoadedInput {
     | (SampleImage & { name: string })
     | { tensor: Float32Array; dims: readonly number[]; name: string }
     | (VolumeSource & { name: string });
-  /** The decoded photo, to draw its overlay on (a 16-bit image through its window); undefined for tensors. */
+  /** The decoded photo, to draw its overlay on (a 16-bit or DICOM image through its window); undefined for tensors. */
   photo?: RawImage;
   /** A NIfTI input's header and affine: its heatmaps are written on its grid, its peaks in world coordinates. */
   nifti?: NiftiVolume;
@@ -33,14 +33,14 @@ export function isNiftiPath(path: string): boolean {
 
 /**
  * The inputs one path gives (a batched .npy [N,C,H,W] gives N, named 'x.npy[i]'); a GcamError when it cannot be read.
- * `inputShape`: the model's, which tells a volume model's .npy ranks apart; `frame`: a NIfTI series' volume. Images
- * keep their precision (16-bit PNG/TIFF).
+ * `inputShape`: the model's, which tells a volume model's .npy ranks apart; `frame`: a NIfTI series' volume or a
+ * multi-frame DICOM's frame. Images keep their precision (16-bit PNG/TIFF, DICOM by its marker or a .dcm name).
  */
 export async function readPath(path: string, inputShape: readonly number[], frame?: number): Promise<LoadedInput[]> {
   if (extname(path).toLowerCase() === '.npy') return readTensors(path, inputShape);
   if (isNiftiPath(path)) return [readVolume(path, frame)];
   checkRegularFile(path, 'Image', (m) => new ImageReadError(m));
-  const image = { ...(await readImageSamples(path)), name: path };
+  const image = { ...(await readImageSamples(path, `'${path}'`, frame)), name: path };
   return [{ source: image, photo: isSampleImage(image) ? displayImage(image) : image, path }];
 }
 

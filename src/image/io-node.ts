@@ -1,6 +1,6 @@
 /**
  * Image I/O in Node with sharp: decode any format it reads (first frame of GIFs), at 8 bits or at the file's own 16
- * (readImageSamples), encode, write atomically. Resizing is the
+ * (readImageSamples; DICOM files through the platform-free ./dicom.ts), encode, write atomically. Resizing is the
  * platform-free PIL-equal resampler (./resize.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -9,6 +9,7 @@ import { dirname, basename, join, extname } from 'node:path';
 import sharp, { type Metadata, type OverlayOptions } from 'sharp';
 import type { RawImage } from './raw.js';
 import type { SampleImage } from './samples.js';
+import { isDicom, readDicom } from './dicom.js';
 import { resizeBilinearAntialiased } from './resize.js';
 import { layoutCaption, type CaptionLayout } from './caption.js';
 import { GcamError, ImageReadError, InvalidInputError } from '../errors.js';
@@ -54,15 +55,19 @@ export async function readImage(
 }
 
 /**
- * Decodes keeping the file's precision: a 16-bit PNG or TIFF (or any file sharp decodes at 16 bits) gives a
- * SampleImage of its samples (full scale 65535; alpha dropped, gray kept as one channel, EXIF orientation applied,
- * ICC profile ignored), anything else readImage's 8-bit RGB.
+ * Decodes keeping the file's precision: a DICOM file (the 'DICM' marker, or any `.dcm` path) gives a SampleImage of
+ * its modality values, a 16-bit PNG or TIFF (or any file sharp decodes at 16 bits) a SampleImage of its samples
+ * (full scale 65535; alpha dropped, gray kept as one channel, EXIF orientation applied, ICC profile ignored), and
+ * anything else readImage's 8-bit RGB. `frame` picks a frame of a multi-frame DICOM.
  */
 export async function readImageSamples(
   source: string | Uint8Array,
   what = typeof source === 'string' ? `'${source}'` : 'image bytes',
+  frame?: number,
 ): Promise<RawImage | SampleImage> {
   const bytes = typeof source === 'string' ? readRegularFile(source, `Image ${what}`, imageError) : source;
+  const dcm = typeof source === 'string' && /\.dcm$/i.test(source);
+  if (isDicom(bytes) || dcm) return readDicom(bytes, what, frame, dcm);
   let meta: Metadata | undefined;
   try {
     meta = await sharp(bytes, { pages: 1 }).metadata();
