@@ -146,6 +146,27 @@ describe('X-ray flow: DICOM and 16-bit PNG through a 1-channel 2-D model', () =>
     assert.equal(framed.code, 0, framed.stderr);
   });
 
+  it('gcam evaluate scores maps of a DICOM with --intensity', async () => {
+    const json = join(tempDir('gcam-xray-evaluate-'), 'eval.json');
+    const run = await runCli([
+      'evaluate',
+      DIR + 'ct.dcm',
+      '--model',
+      MODEL,
+      '--intensity',
+      'ct:40,400',
+      '--metrics',
+      'drop',
+      '--json',
+      json,
+      '--quiet',
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const ev = JSON.parse(readFileSync(json, 'utf8')) as { rows: { source: string }[] };
+    assert.equal(ev.rows.length, 1);
+    assert.match(ev.rows[0].source, /ct\.dcm$/);
+  });
+
   it('a DICOM without --intensity is skipped: its values have no full scale, and the message names --intensity', async () => {
     const dir = tempDir('gcam-xray-nointensity-');
     const run = await runCli(['explain', DIR + 'ct.dcm', '--model', MODEL, '--out', dir]);

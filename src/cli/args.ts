@@ -32,7 +32,7 @@ Usage:
                [--metrics drop,increase,avg-drop,road,road-morf,road-lerf,deletion,insertion,pointing,sanity,...]
                [--boxes F.json|F.csv] [--score prob|logit] [--steps N] [--morf-percentile P] [--lerf-percentile P]
                [--road-noise S] [--seed S] [--tolerance PX] [--sanity-steps K] [--preprocess ...] [--size S] [--labels F]
-               [--batch-size B] [--threads T] [--json F] [--csv F] [--out DIR] [--quiet]
+               [--intensity ...] [--batch-size B] [--threads T] [--json F] [--csv F] [--out DIR] [--quiet]
                (faithfulness of each method's maps; see docs/evaluate.md)
   gcam layers <model.onnx> [--size S|H,W|D,H,W]
   gcam methods
