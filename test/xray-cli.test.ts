@@ -56,6 +56,18 @@ describe('X-ray flow: DICOM and 16-bit PNG through a 1-channel 2-D model', () =>
         const [fromBytes] = await ex.prepareInputs([new Uint8Array(readFileSync(DIR + c.input))], optionsOf(c.args));
         assert.deepEqual(fromBytes.tensor, fromPath.tensor, `${c.input}: bytes give the same input`);
       }
+      // With an intensity preset, a mean and std given explicitly still apply after it.
+      const ct = cases.find((c) => c.input === 'ct.dcm')!;
+      const [own] = await ex.prepareInputs([DIR + 'ct.dcm'], {
+        intensity: 'ct:40,400',
+        preprocessOverrides: { mean: [0.5], std: [0.25] },
+      });
+      assertClose(
+        own.tensor,
+        ct.tensor.data.map((v) => (v - 0.5) / 0.25),
+        1e-6,
+        'ct.dcm with --mean 0.5 --std 0.25',
+      );
     } finally {
       await ex.release();
     }
