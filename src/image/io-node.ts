@@ -85,12 +85,11 @@ export async function readImageSamples(
       .toBuffer({ resolveWithObject: true });
     // sharp's buffers start on an even byte in practice; a copy otherwise, as a Uint16Array view needs one.
     const even = data.byteOffset % 2 === 0 ? data : Buffer.from(data);
-    const u16 = new Uint16Array(even.buffer, even.byteOffset, even.length / 2);
     return {
       width: info.width,
       height: info.height,
       channels: info.channels === 1 ? 1 : 3,
-      samples: Float32Array.from(u16),
+      samples: new Uint16Array(even.buffer, even.byteOffset, even.length / 2),
       fullScale: 65535,
       ...(typeof source === 'string' && { name: source }),
     };

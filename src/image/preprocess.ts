@@ -231,7 +231,8 @@ export function prepareImage(
 function valuesOf(raw: RawImage | SampleImage, intensity: IntensitySpec | undefined): SampleImage {
   const img = isSampleImage(raw) ? raw : samplesOf(raw);
   if (intensity) {
-    const out = applyIntensity(img.samples, intensity);
+    const values = img.samples instanceof Float32Array ? img.samples : Float32Array.from(img.samples);
+    const out = applyIntensity(values, intensity);
     return { ...img, samples: img.inverted ? invertIntensity(out, intensity) : out };
   }
   const full = img.fullScale;
@@ -241,7 +242,7 @@ function valuesOf(raw: RawImage | SampleImage, intensity: IntensitySpec | undefi
       `is needed for ${imageName(img)}: its values (a DICOM's modality values, HU for CT) have no fixed full scale. ` +
         `Choose how they become model inputs: ct:L,W, percentile:LO,HI, range:A,B, zscore or none (e.g. 'ct:40,400').`,
     );
-  return img.inverted ? { ...img, samples: img.samples.map((v) => full - v) } : img;
+  return img.inverted ? { ...img, samples: Float32Array.from(img.samples, (v) => full - v) } : img;
 }
 
 /** How messages name the image: its file name when it has one. */

@@ -9,7 +9,7 @@ import type { SampleImage } from './samples.js';
 import { InvalidInputError } from '../errors.js';
 
 /** Horizontal pass of the source row at src[base…] into out (the window's columns, every channel). */
-function resampleRow(src: Float32Array, base: number, ch: number, taps: AxisWeights, out: Float32Array): void {
+function resampleRow(src: Float32Array | Uint16Array, base: number, ch: number, taps: AxisWeights, out: Float32Array): void {
   const { first, count, weights, stride } = taps;
   for (let o = 0; o < first.length; o++) {
     const p = base + first[o] * ch;
@@ -42,7 +42,7 @@ export function resizeSamples(img: SampleImage, width: number, height: number, w
   const rowLen = win.width * ch;
   const columns = width === w0 ? undefined : axisWeights(w0, width, win.x, win.width);
   const line = new Float32Array(rowLen);
-  const row = (r: number): Float32Array => {
+  const row = (r: number): Float32Array | Uint16Array => {
     const base = r * w0 * ch;
     if (!columns) return samples.subarray(base + win.x * ch, base + win.x * ch + rowLen);
     resampleRow(samples, base, ch, columns, line);

@@ -12,10 +12,10 @@ export interface SampleImage {
   /** 1 (gray) or 3 (RGB); alpha is dropped when decoding. */
   channels: 1 | 3;
   /**
-   * Interleaved, row-major: the stored values (a 16-bit PNG or TIFF: 0…65535) or a DICOM frame's modality values
-   * (RescaleSlope and RescaleIntercept applied: Hounsfield units for CT).
+   * Interleaved, row-major: the stored values (a 16-bit PNG or TIFF: 0…65535, kept in 2 bytes each) or a DICOM
+   * frame's modality values (RescaleSlope and RescaleIntercept applied: Hounsfield units for CT).
    */
-  samples: Float32Array;
+  samples: Float32Array | Uint16Array;
   /**
    * The value full intensity is stored as (65535 for 16-bit files): image presets divide by it where they divide
    * 8-bit images by 255. Absent when the values have no fixed scale (DICOM): an intensity preset must say how they
@@ -47,12 +47,12 @@ export function checkSampleImage(img: SampleImage, source: string): SampleImage 
     width > 0 &&
     height > 0 &&
     (channels === 1 || channels === 3) &&
-    samples instanceof Float32Array &&
+    (samples instanceof Float32Array || samples instanceof Uint16Array) &&
     samples.length === width * height * channels;
   if (!ok)
     throw new InvalidInputError(
       `Image ${source} is not a valid SampleImage: width ${width}, height ${height}, channels ${channels} (1 or 3) need ` +
-        `a Float32Array of ${width * height * channels} samples; got ${samples?.length ?? 'none'}.`,
+        `a Float32Array or Uint16Array of ${width * height * channels} samples; got ${samples?.length ?? 'none'}.`,
     );
   if (fullScale !== undefined && !(Number.isFinite(fullScale) && fullScale > 0))
     throw new InvalidInputError(`Image ${source}: fullScale must be a positive number; got ${fullScale}.`);
