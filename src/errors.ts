@@ -122,6 +122,19 @@ export class VolumeReadError extends ImageReadError {
   }
 }
 
+/**
+ * A DICOM file that gcam cannot read as it is: cut short, malformed, with compressed pixel data (JPEG, JPEG 2000,
+ * RLE…), several frames and none chosen (or one out of range), no pixel data at all, or an encoding gcam does not
+ * decode (e.g. PALETTE COLOR, 32 bits allocated); `reason` says which, for front ends that map it to a hint.
+ */
+export class DicomReadError extends ImageReadError {
+  readonly reason: 'truncated' | 'malformed' | 'compressed' | 'multi-frame' | 'frame' | 'no-pixel-data' | 'unsupported';
+  constructor(reason: DicomReadError['reason'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
 /** onnxruntime refused or failed to run a model gcam built; wraps its message. */
 export class RuntimeError extends GcamError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -37,7 +37,7 @@ export {
   resizeLinear,
 } from './cam/postprocess.js';
 export { readNifti, writeNifti, toWorld, type NiftiVolume } from './volume/nifti.js';
-export { applyIntensity, parseIntensity, type IntensitySpec } from './volume/intensity.js';
+export { applyIntensity, invertIntensity, parseIntensity, type IntensitySpec } from './volume/intensity.js';
 export type { VolumeSource } from './volume/prepare.js';
 export { softmax, topIndices } from './cam/scores.js';
 export { METHODS, METHOD_NAMES, methodFor } from './cam/methods/index.js';
@@ -54,6 +54,8 @@ export {
 } from './image/preprocess.js';
 export { resizeBilinearAntialiased } from './image/resize.js';
 export type { RawImage } from './image/raw.js';
+export { displayImage, isSampleImage, type SampleImage } from './image/samples.js';
+export { isDicom, readDicom } from './image/dicom.js';
 export { heatmap, overlay } from './image/overlay.js';
 export { COLORMAPS, colormapLut } from './image/colormap.js';
 export { parseNpy, encodeNpy } from './io-npy.js';

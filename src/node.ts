@@ -15,7 +15,7 @@ import { modelError, readExternalRange } from './files/external-file.js';
 import { readRegularFile } from './files/regular-file.js';
 import { ImageExplainer, checkOptions, explainOnce, type CreateOptions } from './api/image-explainer.js';
 import type { ExplainOptions, ExplainResult, ImageSource, Platform } from './api/options.js';
-import { readImage } from './image/io-node.js';
+import { readImageSamples } from './image/io-node.js';
 import { InvalidOptionError } from './errors.js';
 
 export * from './index.js';
@@ -56,16 +56,19 @@ export function loadModel(source: string | Uint8Array): DecodedModel {
   return decodeModel(bytes, what, (location, offset, length) => readExternalRange(dir, location, offset, length), dir);
 }
 
-export { readImage, writeImage, writeFileAtomic, composeFigure } from './image/io-node.js';
+export { readImage, readImageSamples, writeImage, writeFileAtomic, composeFigure } from './image/io-node.js';
 
 /** Target files (masks, reference embeddings) are small: 256 MiB is far beyond any real one. */
 const MAX_TARGET_FILE_BYTES = 2 ** 28;
 
-/** The Node platform: onnxruntime-node plus sharp image decoding, the machine's core count and target files. */
+/**
+ * The Node platform: onnxruntime-node plus sharp image decoding (16-bit PNG/TIFF at full precision, DICOM paths),
+ * the machine's core count and target files.
+ */
 export function nodePlatform(): Platform {
   return {
     runtime: nodeRuntime(),
-    decodeImage: (s) => readImage(s),
+    decodeImage: (s) => readImageSamples(s),
     cores: availableParallelism(),
     readFile: async (path) =>
       readRegularFile(

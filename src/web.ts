@@ -23,10 +23,10 @@ import {
   type ImageExplainer,
 } from './api/image-explainer.js';
 import type { ExplainAllOptions, ExplainOptions, ExplainResult, ExplainedInput, ImageSource, Platform } from './api/options.js';
-import { decodeImage, type WebImageSource } from './image/io-web.js';
+import { decodeImageSamples, type WebImageSource } from './image/io-web.js';
 
 export * from './index.js';
-export { decodeImage, encodePng, toImageData, type WebImageSource } from './image/io-web.js';
+export { decodeImage, decodeImageSamples, encodePng, toImageData, type WebImageSource } from './image/io-web.js';
 
 let runtime: Runtime | undefined;
 
@@ -133,9 +133,9 @@ function wasmFilesInEffect(): string {
   return `(${mjs}, ${wasm}) from beside the script holding onnxruntime-web, as ort.env.wasm.wasmPaths is not set`;
 }
 
-/** The browser platform for the core's ImageExplainer: onnxruntime-web plus the browser's image decoders. */
+/** The browser platform for the core's ImageExplainer: onnxruntime-web plus the browser's image decoders (and DICOM). */
 export function webPlatform(): Platform {
-  return { runtime: webRuntime(), decodeImage };
+  return { runtime: webRuntime(), decodeImage: decodeImageSamples };
 }
 
 /** Model bytes, a Blob or File holding them (e.g. from an <input type="file">), or where to fetch them from. */
@@ -257,7 +257,7 @@ async function toCoreImage(img: WebImage): Promise<ImageSource> {
   if (img instanceof URL) return img.href;
   if (img instanceof ArrayBuffer) return new Uint8Array(img);
   if (typeof img !== 'object' || img === null || img instanceof Uint8Array || isCoreObject(img)) return img as ImageSource;
-  return decodeImage(img as WebImageSource);
+  return decodeImageSamples(img as WebImageSource);
 }
 
 /**

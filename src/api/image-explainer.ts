@@ -327,7 +327,7 @@ export class ImageExplainer {
     const { plan } = await this.begin(images.length, options);
     const prepared: Prepared[] = [];
     for (const [i, img] of images.entries())
-      prepared.push(await prepareSource(img, i, this.inputShape, plan.preprocess, this.platform));
+      prepared.push(await prepareSource(img, i, this.inputShape, plan.preprocess, this.platform, plan.intensity));
     return prepared;
   }
 

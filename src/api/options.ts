@@ -3,23 +3,25 @@ import type { MethodName } from '../cam/method.js';
 import type { LayerLayout } from '../cam/tokens.js';
 import type { PreprocessSpec } from '../image/preprocess.js';
 import type { RawImage } from '../image/raw.js';
+import type { SampleImage } from '../image/samples.js';
 import type { Runtime } from '../runtime/types.js';
 import type { GcamError } from '../errors.js';
 import type { IntensitySpec } from '../volume/intensity.js';
 import type { VolumeSource } from '../volume/prepare.js';
 
 /**
- * An image to explain: a decoded image, a file path/bytes (decoded by the platform), a preprocessed tensor (a
- * signal [C, L] for signal models), or a volume on its own voxel grid (intensity preset and resampling to the model's
- * size applied by gcam).
+ * An image to explain: a decoded image (8-bit RawImage, or a SampleImage of 16-bit or modality values), a file
+ * path/bytes (decoded by the platform; DICOM bytes by gcam itself), a preprocessed tensor (a signal [C, L] for signal
+ * models), or a volume on its own voxel grid (intensity preset and resampling to the model's size applied by gcam).
  */
 export type ImageSource =
-  string | Uint8Array | RawImage | { tensor: Float32Array; dims: readonly number[]; name?: string } | VolumeSource;
+  string | Uint8Array | RawImage | SampleImage | { tensor: Float32Array; dims: readonly number[]; name?: string } | VolumeSource;
 
 /** What a platform adds to the core: an inference engine and image decoding (Node: onnxruntime-node + sharp). */
 export interface Platform {
   runtime: Runtime;
-  decodeImage(source: string | Uint8Array): Promise<RawImage>;
+  /** A path, URL or bytes decoded: 8-bit, or a SampleImage where the platform keeps more (Node: 16-bit PNG/TIFF, DICOM). */
+  decodeImage(source: string | Uint8Array): Promise<RawImage | SampleImage>;
   /** Logical cores of the machine, if known: `threads` may be at most 4 per core. */
   cores?: number;
   /** Reads a file a target names (a mask, a reference embedding); absent where the platform has no files. */
@@ -67,8 +69,10 @@ export interface ExplainOptions {
   /** Apply ReLU to the final map (default true). Without it the map is signed, scaled to [-1, 1] by max |value|. */
   relu?: boolean;
   /**
-   * Volumes: the intensity preset applied to a VolumeSource before it is resampled to the model's size
-   * ('ct:40,400', 'percentile:0.5,99.5', 'zscore', 'range:0,1', or 'none', the default; see volume/intensity.ts).
+   * The intensity preset applied to the values of a volume, or of a 2-D image (DICOM, 16-bit or 8-bit), before it is
+   * resampled to the model's size ('ct:40,400', 'percentile:0.5,99.5', 'zscore', 'range:0,1', or 'none'; see
+   * volume/intensity.ts). Volumes default to 'none'. For 2-D images it replaces the preset's value steps (÷255 or
+   * ÷65535, and mean/std unless preprocessOverrides gives them); DICOM images need one.
    * Signal models [N, C, L]: applied to each tensor input, over all its channels together.
    */
   intensity?: string | IntensitySpec;

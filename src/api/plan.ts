@@ -45,8 +45,11 @@ export interface ExplainPlan {
   topPredictions: number;
   /** How images become model inputs; 'none': only tensors are accepted (always 'none' for volume and signal models). */
   preprocess: PreprocessSpec | 'none';
-  /** The intensity preset of volume sources and of signal models' tensors. */
-  intensity: IntensitySpec;
+  /**
+   * The intensity preset, when given: of volume sources and signal models' tensors (default none), and of 2-D images
+   * (default their preset's value steps).
+   */
+  intensity?: IntensitySpec;
 }
 
 /** What the plan needs to know about the model. */
@@ -86,6 +89,7 @@ export function resolvePlan(model: ModelFacts, imageCount: number | undefined, o
   const batch = positiveInt('batchSize', options.batchSize);
   // More threads than 4 per core only slows onnxruntime down; far more is a typo that makes it spawn without end.
   const threads = positiveInt('threads', options.threads, 4 * (model.cores ?? FALLBACK_CORES));
+  const intensity = resolveIntensity(options);
   if (options.grid !== undefined && !(options.grid.length === 2 && options.grid.every((g) => Number.isInteger(g) && g >= 1)))
     throw new InvalidOptionError('grid', `must be two positive integers [rows, columns]; got ${JSON.stringify(options.grid)}.`);
   return {
@@ -104,8 +108,10 @@ export function resolvePlan(model: ModelFacts, imageCount: number | undefined, o
     session: { useProbabilities: options.useProbabilities, threads, output: model.output },
     topPredictions: Math.min(positiveInt('topPredictions', options.topPredictions) ?? 5, k),
     preprocess:
-      model.inputShape.length === 4 ? resolvePreprocess(options, model.inputShape) : tensorPreprocess(options, model.inputShape),
-    intensity: resolveIntensity(options),
+      model.inputShape.length === 4
+        ? withIntensity(resolvePreprocess(options, model.inputShape), intensity, options)
+        : tensorPreprocess(options, model.inputShape),
+    intensity,
   };
 }
 
@@ -129,12 +135,30 @@ function tensorPreprocess(options: ExplainOptions, inputShape: readonly number[]
   return 'none';
 }
 
-function resolveIntensity(options: ExplainOptions): IntensitySpec {
+function resolveIntensity(options: ExplainOptions): IntensitySpec | undefined {
   const v = options.intensity;
-  if (v === undefined) return { kind: 'none' };
+  if (v === undefined) return undefined;
   if (typeof v === 'string') return parseIntensity(v);
   if (typeof v === 'object' && v !== null && typeof v.kind === 'string') return parseIntensity(intensityText(v));
   throw new InvalidOptionError('intensity', `must be a preset text or spec; got ${JSON.stringify(v)}.`);
+}
+
+/**
+ * A 2-D image with an intensity preset: the preset is its value step (docs/medical.md), so a named preset's mean and
+ * std give way (0 and 1) unless preprocessOverrides sets them; a custom spec's own mean/std are kept, being explicit.
+ */
+function withIntensity(
+  spec: PreprocessSpec | 'none',
+  intensity: IntensitySpec | undefined,
+  options: ExplainOptions,
+): PreprocessSpec | 'none' {
+  if (spec === 'none' || !intensity || typeof options.preprocess === 'object') return spec;
+  const c = spec.mean.length;
+  return {
+    ...spec,
+    mean: options.preprocessOverrides?.mean ? spec.mean : new Array<number>(c).fill(0),
+    std: options.preprocessOverrides?.std ? spec.std : new Array<number>(c).fill(1),
+  };
 }
 
 /** The core count assumed when the platform does not tell. */

@@ -2,9 +2,12 @@
 import { InvalidInputError } from '../errors.js';
 import { prepareImage, type Geometry, type PreprocessSpec } from '../image/preprocess.js';
 import type { RawImage } from '../image/raw.js';
+import { isDicom, readDicom } from '../image/dicom.js';
+import { checkSampleImage, isSampleImage } from '../image/samples.js';
 import type { ImageSource, Platform } from './options.js';
 import { applyIntensity, type IntensitySpec } from '../volume/intensity.js';
 import { inputKind, modelKind } from './input-kinds.js';
+import type { SampleImage } from '../image/samples.js';
 import { isVolumeSource, prepareVolume } from '../volume/prepare.js';
 
 export interface Prepared {
@@ -19,7 +22,8 @@ export interface Prepared {
 /**
  * @param inputShape [N, C, H, W] (or [N, C, D, H, W], [N, C, L]) the model takes; `index` names unnamed sources in
  *   messages.
- * @param intensity the preset of volume sources, and of tensors for signal models
+ * @param intensity the preset of volume sources and of tensors for signal models (none when not given), and of 2-D
+ *   images (their preset's value steps when not given)
  */
 export async function prepareSource(
   img: ImageSource,
@@ -27,12 +31,12 @@ export async function prepareSource(
   inputShape: readonly number[],
   preprocess: PreprocessSpec | 'none',
   platform: Platform,
-  intensity: IntensitySpec = { kind: 'none' },
+  intensity?: IntensitySpec,
 ): Promise<Prepared> {
   const [, c, ...size] = inputShape;
   if (isVolumeSource(img)) {
     const source = img.name ?? `volume #${index}`;
-    const { tensor, original } = prepareVolume(img, source, inputShape, intensity);
+    const { tensor, original } = prepareVolume(img, source, inputShape, intensity ?? { kind: 'none' });
     return { source, tensor, volume: { original } };
   }
   if (typeof img === 'object' && img !== null && 'tensor' in img) {
@@ -55,7 +59,7 @@ export async function prepareSource(
     const source = img.name ?? `tensor #${index}`;
     checkFinite(img.tensor, `Tensor input ${source}`);
     // Signal models: the intensity preset applies to each signal tensor as a whole (all its channels together).
-    return { source, tensor: size.length === 1 ? applyIntensity(img.tensor, intensity) : img.tensor };
+    return { source, tensor: size.length === 1 ? applyIntensity(img.tensor, intensity ?? { kind: 'none' }) : img.tensor };
   }
   const source = describe(img, index);
   if (size.length !== 2)
@@ -65,9 +69,16 @@ export async function prepareSource(
     );
   if (preprocess === 'none')
     throw new InvalidInputError(`Preprocessing 'none' needs preprocessed tensors (.npy), but ${source} is an image.`);
-  const raw = typeof img === 'string' || img instanceof Uint8Array ? await platform.decodeImage(img) : checkRaw(img, source);
-  const { tensor, geometry } = prepareImage(raw, preprocess, c);
+  const raw = await decodeSource(img, source, platform);
+  const { tensor, geometry } = prepareImage(raw, preprocess, c, intensity);
   return { source, tensor, geometry };
+}
+
+/** An image source decoded: DICOM bytes by gcam itself (on every platform), other paths and bytes by the platform. */
+async function decodeSource(img: ImageSource, source: string, platform: Platform): Promise<RawImage | SampleImage> {
+  if (img instanceof Uint8Array && isDicom(img)) return readDicom(img, source);
+  if (typeof img === 'string' || img instanceof Uint8Array) return platform.decodeImage(img);
+  return isSampleImage(img) ? checkSampleImage(img, source) : checkRaw(img as RawImage, source);
 }
 
 /** How an input is named in results and messages. */
@@ -84,9 +95,9 @@ export function nameOf(img: ImageSource, index: number): string {
 function describe(img: ImageSource, index: number): string {
   if (typeof img === 'string') return img;
   if (img instanceof Uint8Array) return `image bytes #${index}`;
-  if (typeof img === 'object' && img !== null && 'data' in img) return img.name ?? `image #${index}`;
+  if (typeof img === 'object' && img !== null && ('data' in img || 'samples' in img)) return img.name ?? `image #${index}`;
   throw new InvalidInputError(
-    `Image #${index} is neither a path, bytes, a RawImage {width, height, channels, data} nor a tensor {tensor, dims}.`,
+    `Image #${index} is neither a path, bytes, a RawImage {width, height, channels, data}, a SampleImage {width, height, channels, samples} nor a tensor {tensor, dims}.`,
   );
 }
 

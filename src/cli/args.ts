@@ -20,7 +20,7 @@ Usage:
                [--grid RxC] [--layout auto|nchw|nhwc|tokens]
                [--preprocess imagenet|caffe|none] [--size S|H,W|D,H,W] [--labels F]
                [--intensity none|ct:L,W|percentile:LO,HI|zscore|range:A,B] [--frame T]  (volumes: .nii, .nii.gz;
-               signals [N,C,L]: .npy, --size L)
+               signals [N,C,L]: .npy, --size L; 2-D: .dcm, 16-bit PNG/TIFF)
                [--resize stretch|crop|letterbox] [--channel-order RGB|BGR] [--range 1|255] [--mean a,b,c] [--std a,b,c]
                [--batch-size B] [--threads T] [--out DIR|FILE] [--figure] [--colormap jet|turbo|viridis|inferno|gray]
                [--alpha A] [--no-relu] [--save-cam F.npy] [--json F] [--manifest F] [--resume | --overwrite] [--quiet]
@@ -32,7 +32,7 @@ Usage:
                [--metrics drop,increase,avg-drop,road,road-morf,road-lerf,deletion,insertion,pointing,sanity,...]
                [--boxes F.json|F.csv] [--score prob|logit] [--steps N] [--morf-percentile P] [--lerf-percentile P]
                [--road-noise S] [--seed S] [--tolerance PX] [--sanity-steps K] [--preprocess ...] [--size S] [--labels F]
-               [--batch-size B] [--threads T] [--json F] [--csv F] [--out DIR] [--quiet]
+               [--intensity ...] [--batch-size B] [--threads T] [--json F] [--csv F] [--out DIR] [--quiet]
                (faithfulness of each method's maps; see docs/evaluate.md)
   gcam layers <model.onnx> [--size S|H,W|D,H,W]
   gcam methods

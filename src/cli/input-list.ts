@@ -11,8 +11,24 @@ import { readText } from './inputs.js';
 import { UsageError } from './args.js';
 import { osReason } from './file-kind.js';
 
-/** The extensions a folder is searched for: the image formats sharp decodes here, .npy tensors and NIfTI volumes. */
-export const INPUT_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'tif', 'tiff', 'gif', 'avif', 'npy', 'nii', 'nii.gz'] as const;
+/**
+ * The extensions a folder is searched for: the image formats sharp decodes here, DICOM files, .npy tensors and NIfTI
+ * volumes. (DICOM files without an extension are read when named, by their 'DICM' marker, but not searched for.)
+ */
+export const INPUT_EXTENSIONS = [
+  'png',
+  'jpg',
+  'jpeg',
+  'webp',
+  'tif',
+  'tiff',
+  'gif',
+  'avif',
+  'dcm',
+  'npy',
+  'nii',
+  'nii.gz',
+] as const;
 
 /** One input path, or an argument that named none (reported like an unreadable file, in its place in the order). */
 export type InputEntry = { path: string } | { path: string; error: string };

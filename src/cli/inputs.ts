@@ -1,11 +1,12 @@
 /**
- * Reading what the command line names: images, .npy tensors (images, volumes, signals) and NIfTI volumes to explain,
- * and text files such as --labels.
+ * Reading what the command line names: images (8-bit, 16-bit PNG/TIFF, DICOM), .npy tensors (images, volumes,
+ * signals) and NIfTI volumes to explain, and text files such as --labels.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { GcamError, ImageReadError, parseNpy, readImage } from '../node.js';
+import { GcamError, ImageReadError, parseNpy, readImageSamples } from '../node.js';
 import type { RawImage } from '../image/raw.js';
+import { displayImage, isSampleImage, type SampleImage } from '../image/samples.js';
 import { readNifti, type NiftiVolume } from '../volume/nifti.js';
 import type { VolumeSource } from '../volume/prepare.js';
 import { UsageError } from './args.js';
@@ -14,9 +15,10 @@ import { fileKind, osReason } from './file-kind.js';
 export interface LoadedInput {
   source:
     | (RawImage & { name: string })
+    | (SampleImage & { name: string })
     | { tensor: Float32Array; dims: readonly number[]; name: string }
     | (VolumeSource & { name: string });
-  /** The decoded photo, to draw its overlay on; undefined for tensors. */
+  /** The decoded photo, to draw its overlay on (a 16-bit or DICOM image through its window); undefined for tensors. */
   photo?: RawImage;
   /** A NIfTI input's header and affine: its heatmaps are written on its grid, its peaks in world coordinates. */
   nifti?: NiftiVolume;
@@ -31,14 +33,15 @@ export function isNiftiPath(path: string): boolean {
 
 /**
  * The inputs one path gives (a batched .npy [N,C,H,W] gives N, named 'x.npy[i]'); a GcamError when it cannot be read.
- * `inputShape`: the model's, which tells a volume model's .npy ranks apart; `frame`: a NIfTI series' volume.
+ * `inputShape`: the model's, which tells a volume model's .npy ranks apart; `frame`: a NIfTI series' volume or a
+ * multi-frame DICOM's frame. Images keep their precision (16-bit PNG/TIFF, DICOM by its marker or a .dcm name).
  */
 export async function readPath(path: string, inputShape: readonly number[], frame?: number): Promise<LoadedInput[]> {
   if (extname(path).toLowerCase() === '.npy') return readTensors(path, inputShape);
   if (isNiftiPath(path)) return [readVolume(path, frame)];
   checkRegularFile(path, 'Image', (m) => new ImageReadError(m));
-  const photo = { ...(await readImage(path)), name: path };
-  return [{ source: photo, photo, path }];
+  const image = { ...(await readImageSamples(path, `'${path}'`, frame)), name: path };
+  return [{ source: image, photo: isSampleImage(image) ? displayImage(image) : image, path }];
 }
 
 /**

@@ -1,12 +1,15 @@
 /**
- * Image I/O in Node with sharp: decode any format it reads (first frame of GIFs), encode, write atomically. Resizing is
- * the platform-free PIL-equal resampler (./resize.ts).
+ * Image I/O in Node with sharp: decode any format it reads (first frame of GIFs), at 8 bits or at the file's own 16
+ * (readImageSamples; DICOM files through the platform-free ./dicom.ts), encode, write atomically. Resizing is the
+ * platform-free PIL-equal resampler (./resize.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join, extname } from 'node:path';
-import sharp, { type OverlayOptions } from 'sharp';
+import sharp, { type Metadata, type OverlayOptions } from 'sharp';
 import type { RawImage } from './raw.js';
+import type { SampleImage } from './samples.js';
+import { isDicom, readDicom } from './dicom.js';
 import { resizeBilinearAntialiased } from './resize.js';
 import { layoutCaption, type CaptionLayout } from './caption.js';
 import { GcamError, ImageReadError, InvalidInputError } from '../errors.js';
@@ -46,6 +49,53 @@ export async function readImage(
   } catch (e) {
     const msg = (e as Error).message;
     throw new ImageReadError(`Image ${what} cannot be decoded (${msg.split('\n')[0]}); is it a valid PNG/JPEG/WebP/TIFF/GIF?`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Decodes keeping the file's precision: a DICOM file (the 'DICM' marker, or any `.dcm` path) gives a SampleImage of
+ * its modality values, a 16-bit PNG or TIFF (or any file sharp decodes at 16 bits) a SampleImage of its samples
+ * (full scale 65535; alpha dropped, gray kept as one channel, EXIF orientation applied, ICC profile ignored), and
+ * anything else readImage's 8-bit RGB. `frame` picks a frame of a multi-frame DICOM.
+ */
+export async function readImageSamples(
+  source: string | Uint8Array,
+  what = typeof source === 'string' ? `'${source}'` : 'image bytes',
+  frame?: number,
+): Promise<RawImage | SampleImage> {
+  const bytes = typeof source === 'string' ? readRegularFile(source, `Image ${what}`, imageError) : source;
+  const dcm = typeof source === 'string' && /\.dcm$/i.test(source);
+  if (isDicom(bytes) || dcm) return readDicom(bytes, what, frame, dcm);
+  let meta: Metadata | undefined;
+  try {
+    meta = await sharp(bytes, { pages: 1 }).metadata();
+  } catch {
+    // Not an image sharp knows: readImage reports it.
+  }
+  if (meta?.depth !== 'ushort') return readImage(bytes, what);
+  const gray = (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0) === 1;
+  try {
+    const { data, info } = await sharp(bytes, { pages: 1, failOn: 'error', ignoreIcc: true })
+      .autoOrient()
+      .removeAlpha()
+      .toColourspace(gray ? 'grey16' : 'rgb16')
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
+    // sharp's buffers start on an even byte in practice; a copy otherwise, as a Uint16Array view needs one.
+    const even = data.byteOffset % 2 === 0 ? data : Buffer.from(data);
+    return {
+      width: info.width,
+      height: info.height,
+      channels: info.channels === 1 ? 1 : 3,
+      samples: new Uint16Array(even.buffer, even.byteOffset, even.length / 2),
+      fullScale: 65535,
+      ...(typeof source === 'string' && { name: source }),
+    };
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new ImageReadError(`Image ${what} cannot be decoded at 16 bits (${msg.split('\n')[0]}); is it a valid PNG/TIFF?`, {
       cause: e,
     });
   }

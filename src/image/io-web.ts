@@ -1,9 +1,11 @@
 /**
- * Image I/O in browsers (pages and workers): decode whatever a page holds to an 8-bit RGB RawImage, and turn
- * RawImages (heatmaps, overlays) back into something a page can show or save. The browser's own decoders via
- * createImageBitmap, pixels read back through an OffscreenCanvas.
+ * Image I/O in browsers (pages and workers): decode whatever a page holds to an 8-bit RGB RawImage (DICOM files to a
+ * SampleImage, by the platform-free ./dicom.ts), and turn RawImages (heatmaps, overlays) back into something a page
+ * can show or save. The browser's own decoders via createImageBitmap, pixels read back through an OffscreenCanvas.
  */
 import type { RawImage } from './raw.js';
+import type { SampleImage } from './samples.js';
+import { isDicom, readDicom } from './dicom.js';
 import { ImageReadError } from '../errors.js';
 import { GcamError, InvalidInputError } from '../errors.js';
 
@@ -44,6 +46,31 @@ export async function decodeImage(source: WebImageSource): Promise<RawImage> {
   } finally {
     bitmap.close();
   }
+}
+
+/**
+ * decodeImage, except for DICOM files (bytes, a Blob/File or a URL whose bytes carry the 'DICM' marker, or a `.dcm`
+ * file or URL), which no browser decodes: they become a SampleImage of their modality values. The browser's own
+ * decoders give 8 bits, so a 16-bit PNG arrives rounded here; give a SampleImage to keep its 16 bits.
+ */
+export async function decodeImageSamples(source: WebImageSource): Promise<RawImage | SampleImage> {
+  const what = describe(source);
+  if (source instanceof ArrayBuffer || source instanceof Uint8Array) {
+    const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
+    return isDicom(bytes) ? readDicom(bytes, what) : decodeImage(bytes);
+  }
+  if (typeof source === 'string' || source instanceof URL) return decodeBlob(await fetchBlob(source, what), what, String(source));
+  if (source instanceof Blob) return decodeBlob(source, what, source instanceof File ? source.name : undefined);
+  return decodeImage(source);
+}
+
+/** A Blob's bytes: DICOM by its marker (or a .dcm name), anything else through the browser. */
+async function decodeBlob(blob: Blob, what: string, name: string | undefined): Promise<RawImage | SampleImage> {
+  const bare = /\.dcm$/i.test(name ?? '');
+  if (bare || isDicom(new Uint8Array(await blob.slice(0, 132).arrayBuffer())))
+    return readDicom(new Uint8Array(await blob.arrayBuffer()), what, undefined, bare);
+  const img = await decodeImage(blob);
+  return name === undefined ? img : { ...img, name };
 }
 
 /** RGBA pixels for a canvas (putImageData) or an ImageBitmap: opaque unless the image has its own alpha. */

@@ -1,12 +1,16 @@
 /**
  * Preprocessing as models were trained: resize (stretch, shorter-side + centre crop, or letterbox), channel order,
  * value range, mean/std. The geometry is kept so a map at the model's input resolution can be carried back onto the
- * original photo (mapToOriginal).
+ * original photo (mapToOriginal). Images with more than 8 bits (./samples.ts) and images given an intensity preset
+ * go through the same steps in floating point, never rounded to 8 bits.
  */
 import type { RawImage } from './raw.js';
 import { InvalidInputError, InvalidOptionError } from '../errors.js';
 import { MAX_ASPECT_RATIO, MAX_INPUT_PIXELS, MAX_RESIZED_SIDE } from '../limits.js';
 import { resizeBilinearAntialiased } from './resize.js';
+import { resizeSamples } from './resize-samples.js';
+import { isSampleImage, samplesOf, type SampleImage } from './samples.js';
+import { applyIntensity, invertIntensity, type IntensitySpec } from '../volume/intensity.js';
 
 export type ResizeMode = 'stretch' | 'crop' | 'letterbox';
 
@@ -114,6 +118,21 @@ export function planGeometry(width: number, height: number, spec: PreprocessSpec
  * CenterCrop.
  */
 export function toTensor(resized: RawImage, g: Geometry, spec: PreprocessSpec, channels: number): Float32Array {
+  return tensorOf(resized, resized.data, g, spec, channels, spec.range === 1 ? 255 : 1);
+}
+
+/**
+ * toTensor on any samples: each value is divided by `divisor` (255 or 1 for 8-bit images, 65535 or 257 for 16-bit
+ * ones; 1 when an intensity preset has made the values already), then mean and std apply.
+ */
+function tensorOf(
+  resized: { width: number; height: number; channels: number },
+  src: ArrayLike<number>,
+  g: Geometry,
+  spec: PreprocessSpec,
+  channels: number,
+  divisor: number,
+): Float32Array {
   const [w, h] = g.input;
   if (resized.width !== g.resized[0] || resized.height !== g.resized[1])
     throw new Error('gcam internal: image not resized to plan');
@@ -132,7 +151,6 @@ export function toTensor(resized: RawImage, g: Geometry, spec: PreprocessSpec, c
   const f32 = Math.fround;
   const mean = spec.mean.map(f32);
   const std = spec.std.map(f32);
-  const src = resized.data;
   const sc = resized.channels;
   for (let y = 0; y < h; y++) {
     const ry = y + g.offset[1];
@@ -154,7 +172,7 @@ export function toTensor(resized: RawImage, g: Geometry, spec: PreprocessSpec, c
           const k = spec.channelOrder === 'BGR' ? 2 - c : c;
           v = src[p + (sc >= 3 ? k : 0)];
         }
-        const scaled = spec.range === 1 ? f32(v / 255) : v;
+        const scaled = divisor === 1 ? v : f32(v / divisor);
         out[o] = f32(scaled - mean[c]) / std[c]; // stored as float32: the division's rounding
       }
     }
@@ -168,13 +186,19 @@ export function toTensor(resized: RawImage, g: Geometry, spec: PreprocessSpec, c
  * is torchvision's Resize(256), CenterCrop(224), ToTensor(), Normalize(mean, std) on a PIL RGB image; with 'caffe',
  * PIL resize((224, 224), BILINEAR), BGR, 0–255.
  *
+ * A SampleImage (16-bit PNG/TIFF, DICOM) is resized as PIL resizes float images (resizeSamples) and divided by its
+ * full scale (65535) where 8-bit images are divided by 255. With `intensity`, the preset is applied to the image's
+ * own values first (over the whole image, every channel together, as for volumes; MONOCHROME1 inverted after it),
+ * and its output is the value step: no division, and the spec's mean/std (the plan makes them 0 and 1 unless given).
+ *
  * Only the part of the resized photo that the model input shows is computed (the crop of a 'crop' resize), so the
  * cost is bounded by the model input and the photo, never by the resize: the limits are checked first (checkImage).
  */
 export function prepareImage(
-  raw: RawImage,
+  raw: RawImage | SampleImage,
   spec: PreprocessSpec,
   channels: number,
+  intensity?: IntensitySpec,
 ): { tensor: Float32Array; geometry: Geometry } {
   checkImage(raw, spec);
   const geometry = planGeometry(raw.width, raw.height, spec);
@@ -190,18 +214,43 @@ export function prepareImage(
   const x = Math.max(0, ox);
   const y = Math.max(0, oy);
   const window = { x, y, width: Math.min(rw, ox + iw) - x, height: Math.min(rh, oy + ih) - y };
-  const shown = resizeBilinearAntialiased(raw, rw, rh, window);
   // toTensor reads the window as the whole resized photo, with the offsets moved to its corner.
   const inWindow: Geometry = { ...geometry, resized: [window.width, window.height], offset: [ox - x, oy - y] };
-  return { tensor: toTensor(shown, inWindow, spec, channels), geometry };
+  if (!intensity && !isSampleImage(raw))
+    return { tensor: toTensor(resizeBilinearAntialiased(raw, rw, rh, window), inWindow, spec, channels), geometry };
+  const values = valuesOf(raw, intensity);
+  const shown = resizeSamples(values, rw, rh, window);
+  const divisor = intensity ? 1 : values.fullScale! / spec.range;
+  return { tensor: tensorOf(shown, shown.samples, inWindow, spec, channels, divisor), geometry };
+}
+
+/**
+ * The values an image enters the resize with: the intensity preset's output (MONOCHROME1 inverted after it), or its
+ * stored values (MONOCHROME1 inverted within its full scale). Values without a full scale (DICOM) need a preset.
+ */
+function valuesOf(raw: RawImage | SampleImage, intensity: IntensitySpec | undefined): SampleImage {
+  const img = isSampleImage(raw) ? raw : samplesOf(raw);
+  if (intensity) {
+    const values = img.samples instanceof Float32Array ? img.samples : Float32Array.from(img.samples);
+    const out = applyIntensity(values, intensity);
+    return { ...img, samples: img.inverted ? invertIntensity(out, intensity) : out };
+  }
+  const full = img.fullScale;
+  if (full === undefined)
+    throw new InvalidOptionError(
+      'intensity',
+      `is needed for ${imageName(img)}: its values (a DICOM's modality values, HU for CT) have no fixed full scale. ` +
+        `Choose how they become model inputs: ct:L,W, percentile:LO,HI, range:A,B, zscore or none (e.g. 'ct:40,400').`,
+    );
+  return img.inverted ? { ...img, samples: Float32Array.from(img.samples, (v) => full - v) } : img;
 }
 
 /** How messages name the image: its file name when it has one. */
-const imageName = (raw: RawImage, start = false) =>
+const imageName = (raw: { name?: string }, start = false) =>
   raw.name ? `${start ? 'I' : 'i'}mage '${raw.name}'` : `${start ? 'T' : 't'}he image`;
 
 /** The photo is within the pixel and aspect-ratio limits (src/limits.ts), and the spec's own limit is valid. */
-function checkImage(raw: RawImage, spec: PreprocessSpec): void {
+function checkImage(raw: RawImage | SampleImage, spec: PreprocessSpec): void {
   const max = spec.maxInputPixels ?? MAX_INPUT_PIXELS;
   if (!(Number.isInteger(max) && max >= 1))
     throw new InvalidOptionError('maxInputPixels', `must be a positive integer (pixels); got ${spec.maxInputPixels}.`);

@@ -40,12 +40,20 @@ const triangle = (t: number): number => {
   return a < 1 ? 1 - a : 0;
 };
 
+/** The taps of an axis as PIL computes them in double precision: `weights[k·stride + j]` sum to 1 per output. */
+export interface AxisWeights {
+  first: Int32Array;
+  count: Int32Array;
+  weights: Float64Array;
+  stride: number;
+}
+
 /**
- * The taps of outputs [o0, o0 + n) of an axis of inSize → outSize pixels. The arithmetic follows PIL's order of
- * double operations (c = (o + 0.5)·scale; argument (i − c + 0.5)·(1/fs)) so that the rounded fixed-point weights are
- * PIL's; they depend on o and the two sizes only, which is what makes a window exact.
+ * The taps of outputs [o0, o0 + n) of an axis of inSize → outSize pixels, normalised, in double precision. The
+ * arithmetic follows PIL's order of double operations (c = (o + 0.5)·scale; argument (i − c + 0.5)·(1/fs)), so the
+ * weights are PIL's; they depend on o and the two sizes only, which is what makes a window exact.
  */
-function axisTaps(inSize: number, outSize: number, o0: number, n: number): AxisTaps {
+export function axisWeights(inSize: number, outSize: number, o0: number, n: number): AxisWeights {
   const scale = inSize / outSize;
   const filterScale = scale < 1 ? 1 : scale;
   const support = filterScale; // triangle support (1) widened by the downscale factor
@@ -53,8 +61,7 @@ function axisTaps(inSize: number, outSize: number, o0: number, n: number): AxisT
   const stride = Math.ceil(support) * 2 + 1; // most taps any output can have
   const first = new Int32Array(n);
   const count = new Int32Array(n);
-  const weights = new Int32Array(n * stride);
-  const w = new Float64Array(stride);
+  const weights = new Float64Array(n * stride);
   for (let k = 0; k < n; k++) {
     const centre = (o0 + k + 0.5) * scale;
     // Math.trunc, as C's (int) cast: the window is rounded to whole pixels, then clipped to the image.
@@ -63,17 +70,22 @@ function axisTaps(inSize: number, outSize: number, o0: number, n: number): AxisT
     const taps = hi - lo;
     let sum = 0;
     for (let j = 0; j < taps; j++) {
-      w[j] = triangle((j + lo - centre + 0.5) * invFilterScale);
-      sum += w[j];
+      const w = triangle((j + lo - centre + 0.5) * invFilterScale);
+      weights[k * stride + j] = w;
+      sum += w;
     }
-    for (let j = 0; j < taps; j++) {
-      const wj = sum !== 0 ? w[j] / sum : w[j];
-      weights[k * stride + j] = Math.trunc(0.5 + wj * ONE); // weights are ≥ 0: round half up
-    }
+    if (sum !== 0) for (let j = 0; j < taps; j++) weights[k * stride + j] /= sum;
     first[k] = lo;
     count[k] = taps;
   }
   return { first, count, weights, stride };
+}
+
+/** The taps of outputs [o0, o0 + n) with PIL's fixed-point weights (22 fractional bits, round half up). */
+function axisTaps(inSize: number, outSize: number, o0: number, n: number): AxisTaps {
+  const { first, count, weights, stride } = axisWeights(inSize, outSize, o0, n);
+  // Weights are ≥ 0: round half up.
+  return { first, count, weights: Int32Array.from(weights, (w) => Math.trunc(0.5 + w * ONE)), stride };
 }
 
 /** (HALF + Σ k·p) >> 22 clipped to 0…255: the rounded 8-bit value of a fixed-point sum. */

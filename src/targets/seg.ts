@@ -6,6 +6,7 @@
  * nonzero values, [H, W]) must have the output's H×W.
  */
 import { InvalidOptionError } from '../errors.js';
+import { isSampleImage } from '../image/samples.js';
 import { classOf, perImage, shapeText } from './checks.js';
 import type { OutputFacts, TargetFiles, TargetKind } from './types.js';
 
@@ -25,7 +26,8 @@ async function readMask(path: string, h: number, w: number, files: TargetFiles):
     throw new InvalidOptionError('target', `The mask '${path}' must be a .png image or a .npy array of ${h}×${w}.`);
   const img = await files.readImage(path);
   if (img.width !== w || img.height !== h) throw bad(`${img.height}×${img.width}`);
-  return Float32Array.from({ length: h * w }, (_, p) => (img.data[p * img.channels] !== 0 ? 1 : 0));
+  const first = isSampleImage(img) ? img.samples : img.data;
+  return Float32Array.from({ length: h * w }, (_, p) => (first[p * img.channels] !== 0 ? 1 : 0));
 }
 
 /** 1 where class c has the highest score (first maximum), per pixel of a [classes, H·W] score block. */

@@ -4,6 +4,7 @@
  * (a mask chosen by the prediction, a probability, a cosine similarity) take the scores of a forward run first.
  */
 import type { OutputActivation } from '../autodiff/rewrite.js';
+import type { SampleImage } from '../image/samples.js';
 import type { RawImage } from '../image/raw.js';
 import type { DetFormat, Detection } from './detections.js';
 
@@ -46,7 +47,8 @@ export interface Target {
 /** Files a target names (masks, reference embeddings), read by the platform. */
 export interface TargetFiles {
   readArray(path: string): Promise<{ data: Float32Array; dims: number[] }>;
-  readImage(path: string): Promise<RawImage>;
+  /** 8-bit, or the samples of a 16-bit file (a 16-bit mask keeps its 1s). */
+  readImage(path: string): Promise<RawImage | SampleImage>;
 }
 
 export interface TargetKind {

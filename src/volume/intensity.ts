@@ -1,6 +1,7 @@
 /**
- * Intensity presets for volumes, applied to the raw voxel values before resampling (MONAI's usual transforms, over
- * the whole volume, every channel together):
+ * Intensity presets for volumes and for images that hold more than display values (DICOM, 16-bit PNG/TIFF),
+ * applied to the raw voxel or pixel values before resampling (MONAI's usual transforms, over the whole volume or
+ * image, every channel together):
  *  - 'ct:L,W'            CT window in HU: clip to [L − W/2, L + W/2] and scale to [0, 1] (ScaleIntensityRange with
  *                        a_min = L − W/2, a_max = L + W/2, b_min = 0, b_max = 1, clip = True);
  *  - 'percentile:lo,hi'  (x − p_lo) / (p_hi − p_lo) with the lo-th and hi-th percentiles (numpy's linear
@@ -113,4 +114,21 @@ function percentile(sorted: Float64Array, q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, sorted.length - 1);
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/**
+ * A preset's output inverted, for MONOCHROME1 images (lowest value shown white), as DICOM inverts after the VOI
+ * transformation (PS3.3 C.7.6.3.1.2): within the output range of the presets that have one (ct and percentile map
+ * to [0, 1] nominally, range to [a, b]: y → lo + hi − y), negated for those that have none (zscore, none).
+ */
+export function invertIntensity(y: Float32Array, spec: IntensitySpec): Float32Array {
+  switch (spec.kind) {
+    case 'ct':
+    case 'percentile':
+      return y.map((v) => 1 - v);
+    case 'range':
+      return y.map((v) => spec.min + spec.max - v);
+    default:
+      return y.map((v) => -v);
+  }
 }

@@ -66,6 +66,7 @@ export async function cmdEvaluate(p: Parsed): Promise<number> {
     sanitySteps: intOption(v['sanity-steps'], 'sanity-steps'),
     preprocess: builtin && !v.preprocess ? builtin.preprocess : (v.preprocess as EvaluateOptions['preprocess']),
     preprocessOverrides: preprocessOverrides(v),
+    intensity: v.intensity,
     batchSize: intOption(v['batch-size'], 'batch-size'),
     threads: intOption(v.threads, 'threads'),
     labels,

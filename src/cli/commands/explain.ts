@@ -19,7 +19,7 @@ import {
   preprocessOverrides as cliPreprocessOverrides,
   type Parsed,
 } from '../args.js';
-import { userModel } from '../errors.js';
+import { cliMessage, userModel } from '../errors.js';
 import { expandInputs } from '../input-list.js';
 import { misfit, readPath, readText, type LoadedInput } from '../inputs.js';
 import { startProgress } from '../progress.js';
@@ -177,7 +177,8 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     const batch = options.batchSize ?? 8;
     for await (const item of explainer.explainAll(sources(), { ...options, skipUnreadable: true })) {
       const p = pending.shift()!;
-      if (item.error) writer.skip(p.slot, p.input, p.loaded.path, item.error.message);
+      // An option the input needs (an intensity preset for a DICOM) is named by its flag, as usage errors are.
+      if (item.error) writer.skip(p.slot, p.input, p.loaded.path, cliMessage(item.error));
       else writer.explained(p.slot, p.input, p.loaded, p.base, item.results);
       await writer.room(2 * batch);
     }
