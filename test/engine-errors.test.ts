@@ -130,6 +130,33 @@ describe('engine errors', () => {
     );
   });
 
+  it('a ConvTranspose with output_shape on the path → UnsupportedOpError saying to export explicit pads', async () => {
+    const model = tinyModel({
+      inputs: [{ name: 'x', dims: ['N', 2, 4, 4] }],
+      outputs: ['logits'],
+      nodes: [
+        { op: 'Conv', inputs: ['x', 'w'], outputs: ['a'], name: 'conv' },
+        {
+          op: 'ConvTranspose',
+          inputs: ['a', 'wt'],
+          outputs: ['u'],
+          name: 'up',
+          attrs: { strides: [2, 2], output_shape: [8, 8] },
+        },
+        { op: 'GlobalAveragePool', inputs: ['u'], outputs: ['p'], name: 'gap' },
+        { op: 'Flatten', inputs: ['p'], outputs: ['logits'], name: 'flatten' },
+      ],
+      initializers: [
+        { name: 'w', dims: [3, 2, 1, 1], values: [1, 0, 0, 1, 1, -1] },
+        { name: 'wt', dims: [3, 2, 2, 2], values: Array.from({ length: 24 }, (_, i) => Math.cos(i)) },
+      ],
+    });
+    await assert.rejects(
+      compileExplainModel(runtime, decodeModel(model), { targets: ['a'], inputShape: [1, 2, 4, 4] }),
+      (e: unknown) => e instanceof UnsupportedOpError && /ConvTranspose with output_shape.*explicit pads/.test(e.message),
+    );
+  });
+
   it('targetWeights of the wrong shape → InvalidInputError', async () => {
     const explainer = await ExplainSession.create(runtime, decodeModel(branchyModel()), {
       targets: ['a'],

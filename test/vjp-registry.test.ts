@@ -7,6 +7,7 @@ import { loadVjpCases } from './helpers/vjp-cases.js';
 
 const PROMISED = [
   'Conv',
+  'ConvTranspose',
   'Gemm',
   'MatMul',
   'Relu',

@@ -6,6 +6,7 @@ import { batchNormalization } from './batch-normalization.js';
 import { clip } from './clip.js';
 import { concat } from './concat.js';
 import { conv } from './conv.js';
+import { convTranspose } from './conv-transpose.js';
 import { div } from './div.js';
 import { dropout } from './dropout.js';
 import { erf } from './erf.js';
@@ -48,6 +49,7 @@ export const ALL_RULES: readonly VjpRule[] = [
   clip,
   concat,
   conv,
+  convTranspose,
   div,
   dropout,
   erf,
