@@ -14,6 +14,7 @@ const NODE_EDGES = [
   'src/builtin.ts', // reads the built-in model's files shipped beside the package
   'src/scenes/render-node.ts', // rasterises the scene SVGs with sharp
   'src/eval/shapes-eval.ts', // pointing-game harness: runs the built-in model through the Node entry and render-node
+  'src/eval/solids-eval.ts', // 3-D pointing-game harness: runs the built-in volume model through the Node entry
   'src/cli/**', // the command line: argv, files, exit codes
 ];
 const WEB_EDGES = [
@@ -37,7 +38,7 @@ const NODE_APIS = {
 const NODE_MODULES = {
   patterns: [
     {
-      regex: '(^|/)((node|builtin|io-node|render-node|shapes-eval)\\.js$|cli/)',
+      regex: '(^|/)((node|builtin|io-node|render-node|shapes-eval|solids-eval)\\.js$|cli/)',
       message: 'A Node edge module (see NODE_EDGES in eslint.config.js) cannot be imported from here.',
     },
   ],
