@@ -12,7 +12,8 @@ export class UsageError extends GcamError {
 export const USAGE = `gcam: Grad-CAM and its family of explanations for ONNX models
 
 Usage:
-  gcam demo [--seed S] [--out DIR] [--method M]
+  gcam demo [--volume] [--seed S] [--out DIR] [--method M]
+            (--volume: a 32³ NIfTI volume with two solids, explained with the built-in 3-D model)
   gcam explain <images, .npy, folders, 'patterns' or - ...> [--list F] [--model m.onnx]
                [--layer L]... [--class C]... | [--top-k K] | [--target T] [--det-format auto|yolov8|yolov5]
                [--method M] [--aug-smooth] [--eigen-smooth] [--combine-layers]
@@ -54,6 +55,7 @@ export const USAGE_HINT = "Run 'gcam --help' for every command and option.";
 const OPTIONS = {
   model: { type: 'string' },
   seed: { type: 'string' },
+  volume: { type: 'boolean' },
   layer: { type: 'string', multiple: true },
   class: { type: 'string', multiple: true },
   'top-k': { type: 'string' },

@@ -202,12 +202,14 @@ const READERS: Record<number, VoxelReader> = {
  * A float32 NIfTI file of `map` (row-major [ni, nj, nk]) on the grid of `like`, in its version (NIfTI-1 or -2), its
  * header copied, so pixdim, units, qform, sform and description stay; only what describes the data changes: dim,
  * datatype, bitpix, vox_offset, scaling, calibration range and intent. Without `like` (a volume that came as .npy): a
- * fresh NIfTI-1 header with unit voxels and no orientation. Gzipped by the caller when the name ends in .gz.
+ * fresh NIfTI-1 header with unit voxels and no orientation. `display`: the calibration range viewers show it in
+ * (cal_min, cal_max; maps span [0, 1]). Gzipped by the caller when the name ends in .gz.
  */
 export function writeNifti(
   map: Float32Array,
   dims: readonly number[],
   like?: Pick<NiftiVolume, 'header' | 'littleEndian' | 'version'>,
+  display: readonly [number, number] = [0, 1],
 ): Uint8Array {
   const [ni, nj, nk] = dims;
   if (map.length !== ni * nj * nk) throw new Error(`gcam internal: a map of ${map.length} values for [${dims.join(', ')}]`);
@@ -216,8 +218,8 @@ export function writeNifti(
   const out = new Uint8Array(offset + 4 * map.length);
   const le = like ? like.littleEndian : true;
   const v = new DataView(out.buffer);
-  if (two) writeNifti2Header(v, like.header.subarray(0, NIFTI2_HEADER_BYTES), [ni, nj, nk], le);
-  else writeNifti1Header(v, like?.header, [ni, nj, nk], le);
+  if (two) writeNifti2Header(v, like.header.subarray(0, NIFTI2_HEADER_BYTES), [ni, nj, nk], le, display);
+  else writeNifti1Header(v, like?.header, [ni, nj, nk], le, display);
   for (let k = 0; k < nk; k++)
     for (let j = 0; j < nj; j++)
       for (let i = 0; i < ni; i++) v.setFloat32(offset + 4 * (i + ni * (j + nj * k)), map[(i * nj + j) * nk + k], le);
@@ -225,7 +227,13 @@ export function writeNifti(
 }
 
 /** The 352 bytes before a float32 NIfTI-1 heatmap's voxels: `header` (the input's, or a fresh one) with its data fields set. */
-function writeNifti1Header(v: DataView, header: Uint8Array | undefined, [ni, nj, nk]: readonly number[], le: boolean): void {
+function writeNifti1Header(
+  v: DataView,
+  header: Uint8Array | undefined,
+  [ni, nj, nk]: readonly number[],
+  le: boolean,
+  display: readonly [number, number],
+): void {
   const out = new Uint8Array(v.buffer, v.byteOffset, DATA_OFFSET);
   if (header) out.set(header.subarray(0, HEADER_BYTES));
   else {
@@ -242,8 +250,8 @@ function writeNifti1Header(v: DataView, header: Uint8Array | undefined, [ni, nj,
   v.setFloat32(108, DATA_OFFSET, le); // vox_offset
   v.setFloat32(112, 1, le); // scl_slope
   v.setFloat32(116, 0, le); // scl_inter
-  v.setFloat32(124, 1, le); // cal_max: maps span [0, 1]
-  v.setFloat32(128, 0, le); // cal_min
+  v.setFloat32(124, display[1], le); // cal_max
+  v.setFloat32(128, display[0], le); // cal_min
   v.setInt32(140, 0, le); // glmax, glmin: unused
   v.setInt32(144, 0, le);
   out.fill(0, 328, 344); // intent_name

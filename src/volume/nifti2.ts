@@ -89,7 +89,13 @@ function affineOf(h: NIFTI2): number[][] {
  * description kept) with what describes the data set (dim, datatype, bitpix, vox_offset, scaling, calibration range,
  * intent, the single-file magic), and no extensions.
  */
-export function writeNifti2Header(v: DataView, header: Uint8Array, [ni, nj, nk]: readonly number[], le: boolean): void {
+export function writeNifti2Header(
+  v: DataView,
+  header: Uint8Array,
+  [ni, nj, nk]: readonly number[],
+  le: boolean,
+  display: readonly [number, number],
+): void {
   const out = new Uint8Array(v.buffer, v.byteOffset, NIFTI2_DATA_OFFSET);
   out.set(header.subarray(0, NIFTI2_HEADER_BYTES));
   out.set(MAGIC, 4);
@@ -100,8 +106,8 @@ export function writeNifti2Header(v: DataView, header: Uint8Array, [ni, nj, nk]:
   v.setBigInt64(168, BigInt(NIFTI2_DATA_OFFSET), le); // vox_offset
   v.setFloat64(176, 1, le); // scl_slope
   v.setFloat64(184, 0, le); // scl_inter
-  v.setFloat64(192, 1, le); // cal_max: maps span [0, 1]
-  v.setFloat64(200, 0, le); // cal_min
+  v.setFloat64(192, display[1], le); // cal_max
+  v.setFloat64(200, display[0], le); // cal_min
   v.setInt32(504, 0, le); // intent_code: none
   out.fill(0, 508, 524); // intent_name
   out.fill(0, NIFTI2_HEADER_BYTES, NIFTI2_DATA_OFFSET); // no extensions

@@ -1,6 +1,7 @@
 /**
  * `gcam demo`: a fresh scene with two different shapes, each class explained with the built-in model, a figure
  * (scene | map for class A | map for class B), and per class its score and whether the map's peak lies on its shape.
+ * `gcam demo --volume`: the same in 3-D (demo-volume.ts).
  */
 import { join } from 'node:path';
 import { builtinModel } from '../../builtin.js';
@@ -26,6 +27,7 @@ export async function cmdDemo(p: Parsed): Promise<number> {
   const v = p.values;
   if (p.rest.length) throw new UsageError(`gcam demo takes no positional arguments; got '${p.rest.join(' ')}'.`);
   const seed = intOption(v.seed, 'seed', 0, MAX_SEED) ?? Math.floor(Math.random() * 1e9);
+  if (v.volume) return (await import('./demo-volume.js')).cmdDemoVolume(p, seed);
   const out = v.out ?? 'gcam-out';
   const plan = planOutputs({ out, folderOnly: true, inputs: [] });
   // The one name is known before the compute: checked now, like every other destination. A scene is the same

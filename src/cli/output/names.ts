@@ -87,6 +87,6 @@ export function overlayName(base: string, r: ExplainResult, multiLayer: boolean)
 }
 
 /** A volume's heatmap: the overlay name with the NIfTI extension, `<base>-<class>[-<layer>].nii.gz`. */
-export function heatmapName(base: string, r: ExplainResult, multiLayer: boolean): string {
+export function heatmapName(base: string, r: Pick<ExplainResult, 'classIndex' | 'layer'>, multiLayer: boolean): string {
   return `${base}-${r.classIndex}${multiLayer ? `-${fileSafe(r.layer)}` : ''}.nii.gz`;
 }

@@ -195,7 +195,7 @@ export function resultFields(r: Omit<ExplainResult, 'map' | 'inputMap' | 'layerM
   };
 }
 
-function manifestLine(input: number, r: ExplainResult, files: string[], loaded: LoadedInput): ManifestLine {
+export function manifestLine(input: number, r: ExplainResult, files: string[], loaded: LoadedInput): ManifestLine {
   return {
     input,
     ...resultFields(r),
