@@ -43,7 +43,8 @@ Usage:
 
 --target: class:C, prob:C, binary[:1|0], raw[:I], seg:C[:mask.png|.npy], similarity:ref.npy, box:x1,y1,x2,y2[:C],
 det:K, each optionally after output:NAME+ (see docs/targets.md).
-Without --model, explain uses the built-in shapes model (see docs/builtin-model.md) and its preprocessing.
+Without --model, explain uses the built-in shapes model (see docs/builtin-model.md) and its preprocessing, or the
+built-in 3-D shapes model when every input is a NIfTI volume (.nii, .nii.gz; see docs/medical.md).
 Folders are searched recursively; quoted patterns ('photos/**/*.jpg') are expanded by gcam; '-' reads paths from stdin.
 Each input's files are written as soon as it is done, and recorded in DIR/manifest.jsonl; --resume skips the inputs
 recorded there; existing files are never replaced without --overwrite.

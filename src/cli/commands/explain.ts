@@ -6,7 +6,6 @@
  */
 import { extname } from 'node:path';
 import { GcamError, colormapLut, createImageExplainer, type ExplainOptions } from '../../node.js';
-import { builtinModel } from '../../builtin.js';
 import { parseLabels } from '../../labels/labels.js';
 import {
   USAGE_HINT,
@@ -20,6 +19,7 @@ import {
   type Parsed,
 } from '../args.js';
 import { cliMessage, userModel } from '../errors.js';
+import { defaultModel, defaultModelNotice } from '../default-model.js';
 import { expandInputs } from '../input-list.js';
 import { misfit, readPath, readText, type LoadedInput } from '../inputs.js';
 import { startProgress } from '../progress.js';
@@ -35,8 +35,6 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   const v = p.values;
   if (p.rest.length === 0 && v.list === undefined)
     throw new UsageError(`gcam explain needs at least one image, folder, pattern, '-' or --list F.\n${USAGE_HINT}`);
-  // Without --model: the built-in shapes model, with its own preprocessing and labels unless overridden.
-  const builtin = v.model ? undefined : builtinModel();
   if (v.class && v['top-k']) throw new UsageError('Use either --class or --top-k, not both.');
   if (v.target && (v.class || v['top-k']))
     throw new UsageError('--target replaces --class and --top-k: give it alone (class:C is the target form of --class C).');
@@ -45,7 +43,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   colormapLut(colormap);
   const alpha = numberOption(v.alpha, 'alpha') ?? 0.5;
   const preprocessOverrides = cliPreprocessOverrides(v);
-  const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : builtin?.labels;
+  const labels = v.labels ? parseLabels(readText(v.labels), `labels file '${v.labels}'`) : undefined;
   const size = sizeOption(v.size);
   const options: ExplainOptions = {
     layers: v.layer,
@@ -64,7 +62,7 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     grid: gridOption(v.grid),
     layout: layoutOption(v.layout),
     relu: !v['no-relu'],
-    preprocess: builtin && !v.preprocess ? builtin.preprocess : (v.preprocess as ExplainOptions['preprocess']),
+    preprocess: v.preprocess as ExplainOptions['preprocess'],
     preprocessOverrides,
     batchSize: intOption(v['batch-size'], 'batch-size'),
     threads: intOption(v.threads, 'threads'),
@@ -74,6 +72,14 @@ export async function cmdExplain(p: Parsed): Promise<number> {
   const frame = intOption(v.frame, 'frame', 0);
   const entries = await expandInputs(p.rest, v.list);
   if (entries.length === 0) throw new UsageError(`gcam explain: '-' or --list named no input.\n${USAGE_HINT}`);
+  // Without --model: a built-in model (default-model.ts), with its own labels and preprocessing or intensity unless
+  // overridden.
+  const builtin = v.model ? undefined : defaultModel(entries);
+  if (builtin) {
+    options.labels ??= builtin.model.labels;
+    if (builtin.kind === 'image') options.preprocess ??= builtin.model.preprocess;
+    else options.intensity ??= builtin.model.intensity;
+  }
   if (v.resume && v.overwrite)
     throw new UsageError('Use either --resume (continue a run) or --overwrite (start again), not both.');
   if (v.resume && v['save-cam'])
@@ -101,11 +107,8 @@ export async function cmdExplain(p: Parsed): Promise<number> {
     for (const e of entries) console.error(`gcam: skipped ${e.path}: ${(e as { error: string }).error}`);
     return noReadableInput();
   }
-  if (builtin && !v.quiet)
-    console.error(
-      'gcam: no --model given: explaining with the built-in shapes model (docs/builtin-model.md); pass --model your.onnx for your own.',
-    );
-  const opening = createImageExplainer(v.model ?? builtin!.path, { size });
+  if (builtin && !v.quiet) console.error(defaultModelNotice(builtin));
+  const opening = createImageExplainer(v.model ?? builtin!.model.path, { size });
   const explainer = await (v.model ? userModel(opening) : opening);
   const progress = startProgress(
     entries.length - (recorded?.inputs.size ?? 0),
