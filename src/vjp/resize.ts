@@ -2,7 +2,8 @@
  * Resize (opset ≥ 10), modes 'nearest' and 'linear': y = R_H · x · R_Wᵀ over the last two axes, where R_H [H', H]
  * and R_W [W', W] hold the interpolation weights of each output row/column. The map is linear in x, so
  * dx = R_Hᵀ · dy · R_W (two MatMuls with constant matrices built here from the probed sizes: the explain model is
- * compiled per input size, and the batch and channel axes stay free).
+ * compiled per input size, and the batch and channel axes stay free). The interpolation is separable, so a resized
+ * axis before those (a volume's depth, trilinear) is one more contraction with its own matrix.
  *
  * The weights follow the ONNX Resize definition: an output coordinate o maps to the input coordinate
  *   half_pixel (o + ½)/s − ½; pytorch_half_pixel the same, 0 when the output length is 1; align_corners
@@ -39,10 +40,9 @@ function whyNot(ctx: RuleContext): string | undefined {
   const x = ctx.shape(n.inputs[0]);
   const y = ctx.shape(n.outputs[0]);
   if (x.length < 2 || x.length !== y.length) return `input rank ${x.length} is not supported`;
-  for (let a = 0; a < x.length - 2; a++)
-    if (x[a] !== y[a]) return 'only the last two axes may be resized (as torch exports 2-D interpolation)';
   const scales = givenScales(ctx);
-  if (scales && scales.slice(0, -2).some((s) => s !== 1)) return 'only the last two axes may be scaled';
+  // The batch stays free in the explain model, so it cannot be resized; every other axis can (volumes: D, H, W).
+  if (x.length > 2 && (x[0] !== y[0] || (scales && scales[0] !== 1))) return 'the batch axis may not be resized';
   return undefined;
 }
 
@@ -129,7 +129,17 @@ export const resize: VjpRule = {
     const rw = interpolationMatrix(mode, transform, nearestMode, wi, wo, scales ? scales[r - 1] : wo / wi);
     // dy [.., H', W'] · R_W [W', W] → [.., H', W']; then R_Hᵀ [H, H'] · that → [.., H, W] (MatMul broadcasts).
     const right = ctx.b.op('MatMul', [ctx.gy[0]!, ctx.constantLike(rw, [wo, wi], x)]);
-    const gx = ctx.b.op('MatMul', [ctx.constantLike(transposed(rh, ho, hi), [hi, ho], x), right]);
+    let gx = ctx.b.op('MatMul', [ctx.constantLike(transposed(rh, ho, hi), [hi, ho], x), right]);
+    // Axes before the last two (a volume's depth): the axis moved last, contracted with its R [out, in], moved back.
+    for (let a = 1; a < r - 2; a++) {
+      const scale = scales ? scales[a] : ys[a] / xs[a];
+      if (xs[a] === ys[a] && scale === 1) continue;
+      const m = interpolationMatrix(mode, transform, nearestMode, xs[a], ys[a], scale);
+      const perm = [...xs.keys()].filter((i) => i !== a).concat(a);
+      const last = ctx.b.op('Transpose', [gx], { perm });
+      const back = ctx.b.op('MatMul', [last, ctx.constantLike(m, [ys[a], xs[a]], x)]);
+      gx = ctx.b.op('Transpose', [back], { perm: perm.map((_, i) => perm.indexOf(i)) });
+    }
     return [gx, ...n.inputs.slice(1).map(() => null)];
   },
 };
