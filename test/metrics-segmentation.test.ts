@@ -109,6 +109,20 @@ describe('uncompressed RLE (column-major runs, 0s first)', () => {
     assert.deepEqual(rows(decodeRle({ counts: [6], size: [3, 2] }, 'x').mask, 2), ['00', '00', '00']);
   });
 
+  it("reads COCO's compressed strings: the same masks as their runs", () => {
+    // Strings from an encoder written from COCO's definition (5-bit groups + 48, continuation 0x20, sign 0x10 in the
+    // last group, runs from the fourth on as differences to the run two before), in Python, not from this decoder.
+    const cases: [string, number[], [number, number]][] = [
+      ['06', [0, 6], [2, 3]],
+      ['213', [2, 1, 3], [2, 3]],
+      ['510031', [5, 1, 0, 1, 3, 2], [3, 4]],
+      ['3X12iNT2OkM', [3, 40, 2, 1, 70, 0, 1], [9, 13]],
+      ['PeQ3n02bi`15aU_N', [100000, 30, 2, 50000, 7, 1], [20, 7502]],
+    ];
+    for (const [text, counts, size] of cases)
+      assert.deepEqual(decodeRle({ counts: text, size }, 'x').mask, decodeRle({ counts, size }, 'x').mask, text);
+  });
+
   it('refuses RLE that does not describe its size, with typed errors', () => {
     const bad = (rle: unknown, re: RegExp) =>
       assert.throws(
@@ -116,7 +130,8 @@ describe('uncompressed RLE (column-major runs, 0s first)', () => {
         (e: unknown) => e instanceof InvalidInputError && re.test(e.message),
       );
     bad({ counts: [1, 2, 2], size: [2, 3] }, /annotation #2: the RLE's counts sum to 5, but its size \[2, 3\] has 6 pixels/);
-    bad({ counts: 'PPYo0', size: [2, 3] }, /compressed RLE/);
+    bad({ counts: '0P', size: [2, 3] }, /annotation #2: the compressed RLE string ends inside a run/);
+    bad({ counts: '0 6', size: [2, 3] }, /' ' cannot appear in a compressed RLE string/);
     bad({ counts: [1, -1, 6], size: [2, 3] }, /non-negative integer/);
     bad({ counts: [6], size: [6] }, /"size": \[height, width\]/);
   });

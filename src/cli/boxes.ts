@@ -2,7 +2,7 @@
  * --boxes: the annotated objects of the evaluated images, from a COCO-style JSON file ("images" with "file_name",
  * "annotations" with "image_id", "category_id" and "bbox" [x, y, width, height] or a "segmentation", "categories"
  * naming the classes) or a CSV file with the header image,class,x0,y0,x1,y1 (class: an index or a label). A COCO
- * segmentation, polygons [[x1, y1, x2, y2, …], …] or an uncompressed RLE { counts, size: [h, w] }, is the object's
+ * segmentation, polygons [[x1, y1, x2, y2, …], …] or an RLE { counts, size: [h, w] } (counts a list or COCO's string), is the object's
  * region in place of its bbox. Images are matched by path, else by file name; every evaluated image needs at least one
  * object.
  */
