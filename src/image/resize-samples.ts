@@ -4,7 +4,7 @@
  * rounding. As PIL's 32-bit path: a horizontal pass stored as float32, then a vertical pass on it, stored as float32.
  * Channels are filtered independently (PIL resizes an 'F' image per band).
  */
-import { axisWeights, type AxisWeights, type ResizeWindow } from './resize.js';
+import { axisWeights, checkTargetSize, isSize, resizeWindow, type AxisWeights, type ResizeWindow } from './resize.js';
 import type { SampleImage } from './samples.js';
 import { InvalidInputError } from '../errors.js';
 
@@ -27,18 +27,11 @@ function resampleRow(src: Float32Array | Uint16Array, base: number, ch: number, 
  * output is computed (the same values as the full resize has there), reading only the source rows it needs.
  */
 export function resizeSamples(img: SampleImage, width: number, height: number, window?: ResizeWindow): SampleImage {
-  const isSize = (v: number) => Number.isInteger(v) && v >= 1;
-  if (!isSize(width) || !isSize(height))
-    throw new InvalidInputError(`Cannot resize to ${width}×${height}: sizes must be positive integers.`);
+  checkTargetSize(width, height);
   const { width: w0, height: h0, channels: ch, samples } = img;
   if (!(isSize(w0) && isSize(h0)) || samples.length < w0 * h0 * ch)
     throw new InvalidInputError(`Cannot resize a ${w0}×${h0}×${ch} image with ${samples.length} samples.`);
-  const win = window ?? { x: 0, y: 0, width, height };
-  const inside = (at: number, size: number, full: number) => Number.isInteger(at) && at >= 0 && isSize(size) && at + size <= full;
-  if (!inside(win.x, win.width, width) || !inside(win.y, win.height, height))
-    throw new InvalidInputError(
-      `Cannot compute the window ${win.width}×${win.height} at (${win.x}, ${win.y}) of a ${width}×${height} resize: it must be a non-empty rectangle inside it.`,
-    );
+  const win = resizeWindow(width, height, window);
   const rowLen = win.width * ch;
   const columns = width === w0 ? undefined : axisWeights(w0, width, win.x, win.width);
   const line = new Float32Array(rowLen);

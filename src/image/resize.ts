@@ -167,19 +167,31 @@ export interface ResizeWindow {
  * With `window`, only that part of the output is computed and returned (window.width × window.height), with the
  * same bytes as the full resize has there; the work and memory are those of the window and the source rows it reads.
  */
-export function resizeBilinearAntialiased(img: RawImage, width: number, height: number, window?: ResizeWindow): RawImage {
-  const isSize = (v: number) => Number.isInteger(v) && v >= 1;
+export const isSize = (v: number): boolean => Number.isInteger(v) && v >= 1;
+
+/** A typed error unless width × height is a size to resize to. */
+export function checkTargetSize(width: number, height: number): void {
   if (!isSize(width) || !isSize(height))
     throw new InvalidInputError(`Cannot resize to ${width}×${height}: sizes must be positive integers.`);
-  const { width: w0, height: h0, channels: ch, data } = img;
-  if (!(isSize(w0) && isSize(h0) && isSize(ch)) || data.length < w0 * h0 * ch)
-    throw new InvalidInputError(`Cannot resize a ${w0}×${h0}×${ch} image with ${data.length} bytes.`);
+}
+
+/** The part of a width × height resize to compute (all of it by default); a typed error unless it lies inside. */
+export function resizeWindow(width: number, height: number, window?: ResizeWindow): ResizeWindow {
   const win = window ?? { x: 0, y: 0, width, height };
   const inside = (at: number, size: number, full: number) => Number.isInteger(at) && at >= 0 && isSize(size) && at + size <= full;
   if (!inside(win.x, win.width, width) || !inside(win.y, win.height, height))
     throw new InvalidInputError(
       `Cannot compute the window ${win.width}×${win.height} at (${win.x}, ${win.y}) of a ${width}×${height} resize: it must be a non-empty rectangle inside it.`,
     );
+  return win;
+}
+
+export function resizeBilinearAntialiased(img: RawImage, width: number, height: number, window?: ResizeWindow): RawImage {
+  checkTargetSize(width, height);
+  const { width: w0, height: h0, channels: ch, data } = img;
+  if (!(isSize(w0) && isSize(h0) && isSize(ch)) || data.length < w0 * h0 * ch)
+    throw new InvalidInputError(`Cannot resize a ${w0}×${h0}×${ch} image with ${data.length} bytes.`);
+  const win = resizeWindow(width, height, window);
   const rowLen = win.width * ch;
   const columns = width === w0 ? undefined : axisTaps(w0, width, win.x, win.width);
   const line = new Uint8Array(rowLen);
