@@ -50,3 +50,46 @@ export function inMask(
         if (mask[(a * h + b) * w + c]) return true;
   return false;
 }
+
+/** What a pointing game counts over its explained (scene, class) pairs. */
+export interface PointingResult {
+  /** Explained (scene, class) pairs. */
+  count: number;
+  /** Peak on the explained class's own object. */
+  hits: number;
+  /** Peak on the other object of the scene. */
+  onOther: number;
+  seconds: number;
+}
+
+/**
+ * Adds one batch to the counts: each result's peak (`peakOf`, found once) tested (`lands`) against the object of its
+ * class and against the scene's other object.
+ */
+export function tallyPeaks<O extends { classIndex: number }, R extends { image: number; classIndex: number }, P>(
+  counts: Omit<PointingResult, 'seconds'>,
+  results: readonly R[],
+  scenes: readonly { objects: readonly O[] }[],
+  peakOf: (r: R) => P,
+  lands: (peak: P, object: O) => boolean,
+): void {
+  for (const r of results) {
+    const objects = scenes[r.image].objects;
+    const peak = peakOf(r);
+    counts.count++;
+    if (
+      lands(
+        peak,
+        objects.find((o) => o.classIndex === r.classIndex)!,
+      )
+    )
+      counts.hits++;
+    if (
+      lands(
+        peak,
+        objects.find((o) => o.classIndex !== r.classIndex)!,
+      )
+    )
+      counts.onOther++;
+  }
+}

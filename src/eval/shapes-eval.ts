@@ -7,20 +7,10 @@ import { createImageExplainer } from '../node.js';
 import { renderScene } from '../scenes/render-node.js';
 import { twoShapeScene } from './two-shapes.js';
 import type { ExplainOptions } from '../api/options.js';
-import { inBox, peakOf } from './pointing-game.js';
+import { inBox, peakOf, tallyPeaks, type PointingResult } from './pointing-game.js';
 
 /** Scene seeds of the pointing game: far from the training/validation/test ranges of tools/train_shapes.py. */
 export const POINTING_SEED0 = 7_000_000;
-
-export interface PointingResult {
-  /** Explained (scene, class) pairs. */
-  count: number;
-  /** Peak on the explained class's own shape. */
-  hits: number;
-  /** Peak on the other shape of the scene. */
-  onOther: number;
-  seconds: number;
-}
 
 export async function pointingGame(
   scenes: number,
@@ -30,9 +20,7 @@ export async function pointingGame(
   const model = builtinModel();
   const ex = await createImageExplainer(model.path);
   const start = performance.now();
-  let hits = 0;
-  let onOther = 0;
-  let count = 0;
+  const counts = { count: 0, hits: 0, onOther: 0 };
   try {
     const batch = 25;
     for (let s = 0; s < scenes; s += batch) {
@@ -47,18 +35,16 @@ export async function pointingGame(
         labels: model.labels,
         classesPerImage: list.map((sc) => sc.objects.map((o) => o.classIndex)),
       });
-      for (const r of results) {
-        const scene = list[r.image];
-        const own = scene.objects.find((o) => o.classIndex === r.classIndex)!;
-        const other = scene.objects.find((o) => o.classIndex !== r.classIndex)!;
-        const peak = peakOf(r.map, r.width);
-        count++;
-        if (inBox(peak, own.box)) hits++;
-        if (inBox(peak, other.box)) onOther++;
-      }
+      tallyPeaks(
+        counts,
+        results,
+        list,
+        (r) => peakOf(r.map, r.width),
+        (peak, o) => inBox(peak, o.box),
+      );
     }
   } finally {
     await ex.release();
   }
-  return { count, hits, onOther, seconds: (performance.now() - start) / 1000 };
+  return { ...counts, seconds: (performance.now() - start) / 1000 };
 }

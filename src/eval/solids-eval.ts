@@ -6,33 +6,21 @@
 import { builtinVolumeModel } from '../builtin.js';
 import { createImageExplainer } from '../node.js';
 import type { ExplainOptions } from '../api/options.js';
-import { inMask, MASK_TOLERANCE, peakOf3d } from './pointing-game.js';
+import { inMask, MASK_TOLERANCE, peakOf3d, tallyPeaks, type PointingResult } from './pointing-game.js';
 import { twoSolidScene } from './two-solids.js';
 
 /** Volume seeds of the pointing game: far from the training/validation/test ranges of tools/train_shapes3d.py. */
 export const POINTING3D_SEED0 = 7_000_000;
 
-export interface Pointing3dResult {
-  /** Explained (volume, class) pairs. */
-  count: number;
-  /** Peak on the explained class's own solid. */
-  hits: number;
-  /** Peak on the other solid of the volume. */
-  onOther: number;
-  seconds: number;
-}
-
 export async function pointingGame3d(
   volumes: number,
   options: ExplainOptions = {},
   seed0 = POINTING3D_SEED0,
-): Promise<Pointing3dResult> {
+): Promise<PointingResult> {
   const model = builtinVolumeModel();
   const ex = await createImageExplainer(model.path);
   const start = performance.now();
-  let hits = 0;
-  let onOther = 0;
-  let count = 0;
+  const counts = { count: 0, hits: 0, onOther: 0 };
   try {
     const batch = 50;
     for (let s = 0; s < volumes; s += batch) {
@@ -47,18 +35,18 @@ export async function pointingGame3d(
           classesPerImage: scenes.map((sc) => sc.objects.map((o) => o.classIndex)),
         },
       );
-      for (const r of results) {
-        const scene = scenes[r.image];
-        const own = scene.objects.find((o) => o.classIndex === r.classIndex)!;
-        const other = scene.objects.find((o) => o.classIndex !== r.classIndex)!;
-        const peak = peakOf3d(r.map, scene.dims);
-        count++;
-        if (inMask(peak, own.mask, scene.dims, MASK_TOLERANCE)) hits++;
-        if (inMask(peak, other.mask, scene.dims, MASK_TOLERANCE)) onOther++;
-      }
+      // Every volume of the game has the same grid.
+      const dims = scenes[0].dims;
+      tallyPeaks(
+        counts,
+        results,
+        scenes,
+        (r) => peakOf3d(r.map, dims),
+        (peak, o) => inMask(peak, o.mask, dims, MASK_TOLERANCE),
+      );
     }
   } finally {
     await ex.release();
   }
-  return { count, hits, onOther, seconds: (performance.now() - start) / 1000 };
+  return { ...counts, seconds: (performance.now() - start) / 1000 };
 }
