@@ -117,7 +117,9 @@ export async function encodeImage(img: RawImage, path: string): Promise<Buffer> 
   if (ext === '.jpg' || ext === '.jpeg') return s.jpeg({ quality: 92 }).toBuffer();
   if (ext === '.webp') return s.webp({ quality: 92 }).toBuffer();
   if (ext && ext !== '.png') throw new InvalidInputError(`Cannot write '${path}': use .png, .jpg or .webp.`);
-  return s.png().toBuffer();
+  // zlib level 1, not sharp's 6: on photo overlays (300–640 px) it halves the encode time (10 vs 19 ms at 512×512)
+  // for files about 14% larger: over a folder of photos, encoding is much of the CPU time spent outside the model.
+  return s.png({ compressionLevel: 1 }).toBuffer();
 }
 
 /**
