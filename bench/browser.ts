@@ -133,7 +133,7 @@ function models(): Model[] {
   const squeezenet = join(SHARED, 'models', 'squeezenet1.1', 'squeezenet1.1.onnx');
   if (wanted.includes('squeezenet'))
     if (existsSync(squeezenet)) out.push({ key: 'squeezenet', name: 'SqueezeNet 1.1', path: squeezenet, preprocess: 'caffe' });
-    else console.log(`skipping SqueezeNet: ${squeezenet} is missing`);
+    else console.error(`skipping SqueezeNet: ${squeezenet} is missing`);
   const resnet = wanted.includes('resnet50') ? resnet50() : undefined;
   if (resnet) out.push({ key: 'resnet50', name: 'ResNet-50', path: resnet, preprocess: 'imagenet' });
   return out;
@@ -146,12 +146,12 @@ function resnet50(): string | undefined {
     return e && existsSync(join(CACHE, e.onnx)) ? join(CACHE, e.onnx) : undefined;
   };
   if (have()) return have();
-  console.log('exporting ResNet-50 (tools/export_bench_models.py)');
+  console.error('exporting ResNet-50 (tools/export_bench_models.py)');
   spawnSync(PYTHON, [join(ROOT, 'tools', 'export_bench_models.py'), '--models', 'resnet50'], {
     stdio: ['ignore', 'inherit', 'inherit'],
     timeout: 600_000,
   });
-  if (!have()) console.log('skipping ResNet-50: it could not be exported (needs python3-torch and torchvision)');
+  if (!have()) console.error('skipping ResNet-50: it could not be exported (needs python3-torch and torchvision)');
   return have();
 }
 
@@ -218,7 +218,8 @@ async function main(): Promise<void> {
     const loadBefore = loadAvg();
     const row = (m: Model, config: string, cells: string) => {
       rows.push(`| ${m.name} | ${config} | ${cells} |`);
-      console.log(rows.at(-1));
+      // Progress on stderr: stdout is the report alone (npm run bench appends it to its own).
+      console.error(rows.at(-1));
     };
     for (const m of list) {
       const file = `${m.key}.onnx`;

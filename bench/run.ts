@@ -1,7 +1,7 @@
 /**
  * gcam against the PyTorch references: `npm run bench` (not part of the tests). See docs/benchmarks.md.
  *
- *   node --import tsx bench/run.ts [--parts gradcam,methods,rss,process] [--models resnet50,vgg16,mobilenet_v2]
+ *   node --import tsx bench/run.ts [--parts gradcam,methods,rss,process,browser] [--models resnet50,vgg16,mobilenet_v2]
  *                                  [--rounds N] [--warmup W] [--method-rounds N] [--process-rounds N] [--process-images 16,256]
  *                                  [--threads T] [--out report.md]
  *
@@ -18,6 +18,8 @@
  *  process  whole process as users run it: `gcam explain` (compiled CLI) over 16 and 256 images (--process-images)
  *           at --batch-size 8 vs tools/bench/gradcam_script.py over the same images: wall time and peak RSS
  *           (/usr/bin/time).
+ *  browser  gcam/browser in Debian's Chromium against the Node entry (bench/browser.ts, its report appended here;
+ *           --browser-rounds paired rounds); skipped with the reason when Chromium is missing.
  * The models are exported by tools/export_bench_models.py into .cache/bench/ (run here when missing).
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +46,7 @@ import {
   type Session,
 } from '../src/node.js';
 import { readFileSync } from 'node:fs';
+import { CHROMIUM } from '../test/helpers/browser.js';
 import {
   CACHE,
   PYTHON,
@@ -68,13 +71,14 @@ import {
 
 const { values: opts } = parseArgs({
   options: {
-    parts: { type: 'string', default: 'gradcam,methods,rss,process' },
+    parts: { type: 'string', default: 'gradcam,methods,rss,process,browser' },
     models: { type: 'string', default: 'resnet50,vgg16,mobilenet_v2' },
     rounds: { type: 'string' },
     warmup: { type: 'string', default: '1' },
     'method-rounds': { type: 'string', default: '3' },
     'process-rounds': { type: 'string', default: '3' },
     'process-images': { type: 'string', default: '16,256' },
+    'browser-rounds': { type: 'string', default: '5' },
     threads: { type: 'string', default: '2' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -82,7 +86,7 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log(
-    'usage: npm run bench -- [--parts gradcam,methods,rss,process] [--models resnet50,vgg16,mobilenet_v2] [--rounds N] [--warmup W] [--method-rounds N] [--process-rounds N] [--process-images 16,256] [--threads T] [--out report.md]',
+    'usage: npm run bench -- [--parts gradcam,methods,rss,process,browser] [--models resnet50,vgg16,mobilenet_v2] [--rounds N] [--warmup W] [--method-rounds N] [--process-rounds N] [--process-images 16,256] [--browser-rounds N] [--threads T] [--out report.md]',
   );
   process.exit(0);
 }
@@ -777,6 +781,34 @@ async function processRun(e: ModelEntry, cli: string, count: number): Promise<vo
 
 // ---------------------------------------------------------------------------------------------------------------------
 
+/** gcam/browser against the Node entry: bench/browser.ts in a child process, its report appended as one section. */
+function browserPart(): void {
+  say('\n### gcam/browser in Chromium against the Node entry (bench/browser.ts)\n');
+  if (!existsSync(CHROMIUM)) {
+    say(`Skipped: ${CHROMIUM} is missing (apt-get install chromium).`);
+    return;
+  }
+  progress('browser: bench/browser.ts (a fresh page per configuration)');
+  const models = ['squeezenet', ...(opts.models!.split(',').includes('resnet50') ? ['resnet50'] : [])];
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'bench', 'browser.ts'),
+      '--rounds',
+      opts['browser-rounds']!,
+      '--threads',
+      String(threads),
+      '--models',
+      models.join(','),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 },
+  );
+  if (r.status !== 0) throw new Error(`bench/browser.ts failed (${r.status ?? r.signal})`);
+  say(r.stdout.trim());
+}
+
 async function main(): Promise<void> {
   const startLoad = loadAvg();
   const started = new Date();
@@ -807,6 +839,7 @@ async function main(): Promise<void> {
   }
   if (parts.has('rss')) await rssPart(manifest);
   if (parts.has('process')) await processPart(manifest);
+  if (parts.has('browser')) browserPart();
   say(`\n- load average at end: ${loadAvg()}; duration ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min`);
   const text = report.join('\n') + '\n';
   const out = opts.out ?? join(CACHE, `report-${started.toISOString().replace(/[:.]/g, '-')}.md`);
