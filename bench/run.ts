@@ -1,7 +1,7 @@
 /**
  * gcam against the PyTorch references: `npm run bench` (not part of the tests). See docs/benchmarks.md.
  *
- *   node --import tsx bench/run.ts [--parts gradcam,methods,rss,process,browser] [--models resnet50,vgg16,mobilenet_v2]
+ *   node --import tsx bench/run.ts [--parts gradcam,methods,levels,rss,process,browser] [--models resnet50,vgg16,mobilenet_v2]
  *                                  [--rounds N] [--warmup W] [--method-rounds N] [--process-rounds N] [--process-images 16,256]
  *                                  [--threads T] [--out report.md]
  *
@@ -13,6 +13,8 @@
  *           runs); medians and per-round ratios from the same run. Also: compile times, and the final maps of gcam and
  *           of the reference compared (max |Δ|).
  *  methods  Score-CAM and Ablation-CAM, gcam library vs the PyTorch references doing the same work.
+ *  levels   onnxruntime's graph optimisation levels (disabled, basic, extended, all) on the plain and the explain
+ *           model of each model, interleaved, relative to 'all' (the level gcam uses).
  *  rss      peak RSS of each contender in its own fresh process (bench/contender.ts, torch_worker.py --oneshot), with
  *           cold compile times.
  *  process  whole process as users run it: `gcam explain` (compiled CLI) over 16 and 256 images (--process-images)
@@ -71,7 +73,7 @@ import {
 
 const { values: opts } = parseArgs({
   options: {
-    parts: { type: 'string', default: 'gradcam,methods,rss,process,browser' },
+    parts: { type: 'string', default: 'gradcam,methods,levels,rss,process,browser' },
     models: { type: 'string', default: 'resnet50,vgg16,mobilenet_v2' },
     rounds: { type: 'string' },
     warmup: { type: 'string', default: '1' },
@@ -86,7 +88,7 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log(
-    'usage: npm run bench -- [--parts gradcam,methods,rss,process,browser] [--models resnet50,vgg16,mobilenet_v2] [--rounds N] [--warmup W] [--method-rounds N] [--process-rounds N] [--process-images 16,256] [--browser-rounds N] [--threads T] [--out report.md]',
+    'usage: npm run bench -- [--parts gradcam,methods,levels,rss,process,browser] [--models resnet50,vgg16,mobilenet_v2] [--rounds N] [--warmup W] [--method-rounds N] [--process-rounds N] [--process-images 16,256] [--browser-rounds N] [--threads T] [--out report.md]',
   );
   process.exit(0);
 }
@@ -545,6 +547,74 @@ async function methodsPart(manifest: Record<string, ModelEntry>, x8: Float32Arra
 
 // ---------------------------------------------------------------------------------------------------------------------
 
+/** onnxruntime's graph optimisation levels, compared on the plain model and on the explain model of the last block. */
+const LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+
+/**
+ * Per model and batch: a plain forward run and the explain run (Grad-CAM engine at the last block) at every graph
+ * optimisation level, interleaved; times relative to 'all', the level gcam uses. Session creation per level too.
+ */
+async function levelsPart(manifest: Record<string, ModelEntry>, x8: Float32Array): Promise<void> {
+  const runtime = nodeRuntime();
+  const rows: string[] = [];
+  for (const model of models) {
+    const e = manifest[model];
+    progress(`levels: ${model}`);
+    const decoded = loadModel(join(CACHE, e.onnx));
+    const view = new GraphView(decoded.proto);
+    const layers = await listLayers(runtime, decoded, { view, inputShape: [1, C, H, W] });
+    const last = resolveLayer(e.last, layers, view);
+    const inputName = view.inputs[0].name;
+    const outputName = view.outputs[0].name;
+    const created: { level: string; forward: Session; explain: ExplainSession; forwardMs: number; explainMs: number }[] = [];
+    for (const level of LEVELS) {
+      let t0 = performance.now();
+      const forward = await runtime.createSession(decoded.bytes, { threads, optimization: level });
+      const forwardMs = performance.now() - t0;
+      t0 = performance.now();
+      const explain = await ExplainSession.create(runtime, decoded, {
+        targets: [last],
+        inputShape: [1, C, H, W],
+        threads,
+        optimization: level,
+      });
+      created.push({ level, forward, explain, forwardMs, explainMs: performance.now() - t0 });
+    }
+    for (const n of BATCHES) {
+      const x = x8.slice(0, n * PER);
+      const feed: Record<string, RtTensor> = { [inputName]: { type: 'float32', dims: [n, C, H, W], data: x } };
+      const { tw } = await predictedTargets(created[3].forward, feed, outputName, n);
+      const timed = (f: () => Promise<unknown>) => async (): Promise<number> => {
+        const s = performance.now();
+        await f();
+        return performance.now() - s;
+      };
+      const contenders: Contender[] = created.flatMap((c) => [
+        { name: `fwd-${c.level}`, run: timed(() => c.forward.run(feed, [outputName])) },
+        { name: `exp-${c.level}`, run: timed(() => c.explain.run(x, tw)) },
+      ]);
+      const before = load1();
+      const t = await interleave(contenders, Math.max(3, Math.ceil(roundsFor(model, n) / 2)));
+      ((raw.levels ??= []) as unknown[]).push({ model, batch: n, times: Object.fromEntries(t) });
+      const cells = created.map(
+        (c) =>
+          `${ms(median(t.get(`fwd-${c.level}`)!))} / ${ms(median(t.get(`exp-${c.level}`)!))} (${ratio(paired(t, `fwd-${c.level}`, 'fwd-all'))} / ${ratio(paired(t, `exp-${c.level}`, 'exp-all'))})`,
+      );
+      const sessions = n === 1 ? created.map((c) => `${ms(c.forwardMs)} / ${ms(c.explainMs)}`).join(', ') : '';
+      rows.push(`| ${model} | ${n} | ${before}–${load1()} | ${cells.join(' | ')} | ${sessions} |`);
+    }
+    for (const c of created) {
+      await c.forward.release();
+      await c.explain.release();
+    }
+  }
+  table(
+    "Graph optimisation levels: forward / explain run (ms, median), in brackets relative to 'all' (gcam's level)",
+    cols('lrlrrrrl', 'model', 'batch', 'load (1 min)', ...LEVELS, 'session creation, forward / explain (ms), per level'),
+    rows,
+  );
+}
+
 async function rssPart(manifest: Record<string, ModelEntry>): Promise<void> {
   const rows: string[] = [];
   const cold: string[] = [];
@@ -834,6 +904,7 @@ async function main(): Promise<void> {
   try {
     if (parts.has('gradcam')) await gradcamPart(manifest, x8, worker);
     if (parts.has('methods')) await methodsPart(manifest, x8, worker);
+    if (parts.has('levels')) await levelsPart(manifest, x8);
   } finally {
     await worker.close();
   }
