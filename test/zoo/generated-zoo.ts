@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { parseNpy, type ExplainOptions } from '../../src/node.js';
 import type { NpyArray } from '../../src/io-npy.js';
+import { explainToFiles, tempDir } from '../helpers/cli.js';
 import { maxAbsDiff } from '../helpers/compare.js';
 import { record } from './zoo-fixtures.js';
 
@@ -69,4 +70,25 @@ export function mapJobs(fx: GeneratedFixture) {
   return fx.layers.flatMap((l) =>
     Object.entries(l.maps).map(([method, file]) => ({ layer: l, method, file, target: l.role === 'input' ? usual : l.module })),
   );
+}
+
+/**
+ * `gcam explain` on the fixture's input batch (.npy) with --save-cam at `layers` (and `flags`): exit code 0, the
+ * maps' dims = `dims` when given, the maps within TOL of `expected`.
+ */
+export async function checkCliMaps(
+  t: TestContext,
+  dir: string,
+  fx: GeneratedFixture,
+  model: string,
+  run: { layers: string[]; flags: string[]; dims?: number[] },
+  expected: ArrayLike<number>,
+  what: string,
+  extra: object,
+): Promise<void> {
+  const out = await explainToFiles(tempDir(`gcam-zoo-${fx.name}-`), join(dir, fx.input), join(dir, model), run.layers, run.flags);
+  assert.equal(out.run.code, 0, out.run.stderr);
+  const maps = parseNpy(readFileSync(out.cam));
+  if (run.dims) assert.deepEqual(maps.dims, run.dims);
+  checkMap(t, maps.data, expected, what, extra);
 }

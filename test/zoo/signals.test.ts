@@ -10,15 +10,13 @@
  * backpropagation and guided Grad-CAM (resnet1d).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { defaultLayer, listLayers } from '../../src/layers.js';
-import { GraphView, createImageExplainer, loadModel, nodeRuntime, parseNpy, type ExplainOptions } from '../../src/node.js';
+import { GraphView, createImageExplainer, loadModel, nodeRuntime, type ExplainOptions } from '../../src/node.js';
 import type { DecodedModel } from '../../src/onnx/decode.js';
-import { explainToFiles, tempDir } from '../helpers/cli.js';
-import { checkMap, loadGeneratedZoo, mapJobs, npyReader, type GeneratedFixture } from './generated-zoo.js';
+import { checkCliMaps, checkMap, loadGeneratedZoo, mapJobs, npyReader, type GeneratedFixture } from './generated-zoo.js';
 
 const DIR = process.env.GCAM_ZOO1D_DIR ?? fileURLToPath(new URL('../../.cache/zoo1d/', import.meta.url));
 
@@ -92,15 +90,20 @@ for (const fx of fixtures) {
                   method: what,
                   path: 'api',
                 });
-              const { run, cam } = await explainToFiles(
-                tempDir('gcam-zoo1d-'),
-                join(DIR, fx.input),
-                join(DIR, on.file),
-                v.layers,
-                [...v.flags, ...sizeFlags],
+              await checkCliMaps(
+                t,
+                DIR,
+                fx,
+                on.file,
+                { layers: v.layers, flags: [...v.flags, ...sizeFlags] },
+                expected,
+                `${what} (CLI)`,
+                {
+                  ...base,
+                  method: what,
+                  path: 'cli',
+                },
               );
-              assert.equal(run.code, 0, run.stderr);
-              checkMap(t, parseNpy(readFileSync(cam)).data, expected, `${what} (CLI)`, { ...base, method: what, path: 'cli' });
             }
           } finally {
             await ex.release();
@@ -109,17 +112,9 @@ for (const fx of fixtures) {
 
       it(`CLI --save-cam on the [${fx.inputShape.join(', ')}] .npy: every method at the usual layer (and the input) vs torch`, async (t) => {
         for (const job of jobs.filter((j) => j.layer.role !== 'early')) {
-          const { run, cam } = await explainToFiles(
-            tempDir('gcam-zoo1d-'),
-            join(DIR, fx.input),
-            join(DIR, on.file),
-            [job.target],
-            ['--method', job.method, ...sizeFlags],
-          );
-          assert.equal(run.code, 0, run.stderr);
-          const maps = parseNpy(readFileSync(cam));
-          assert.deepEqual(maps.dims, [n, length]);
-          checkMap(t, maps.data, npy(job.file).data, `${job.method} ${job.layer.role} '${job.layer.module}' (CLI)`, {
+          const flags = ['--method', job.method, ...sizeFlags];
+          const what = `${job.method} ${job.layer.role} '${job.layer.module}' (CLI)`;
+          await checkCliMaps(t, DIR, fx, on.file, { layers: [job.target], flags, dims: [n, length] }, npy(job.file).data, what, {
             ...base,
             method: job.method,
             path: 'cli',

@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { defaultLayer, listLayers } from '../../src/layers.js';
-import { GraphView, createImageExplainer, loadModel, nodeRuntime, parseNpy, type ExplainOptions } from '../../src/node.js';
+import { GraphView, createImageExplainer, loadModel, nodeRuntime, type ExplainOptions } from '../../src/node.js';
 import type { DecodedModel } from '../../src/onnx/decode.js';
 import { readNifti } from '../../src/volume/nifti.js';
 import { gunzipSync } from 'fflate';
 import { readHeader, readImage } from 'nifti-reader-js';
-import { explainToFiles, runCli, tempDir } from '../helpers/cli.js';
-import { checkMap, loadGeneratedZoo, mapJobs, npyReader, type GeneratedFixture } from './generated-zoo.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { checkCliMaps, checkMap, loadGeneratedZoo, mapJobs, npyReader, type GeneratedFixture } from './generated-zoo.js';
 
 const DIR = process.env.GCAM_ZOO3D_DIR ?? fileURLToPath(new URL('../../.cache/zoo3d/', import.meta.url));
 
@@ -167,15 +167,11 @@ for (const fx of fixtures) {
                   method: what,
                   path: 'api',
                 });
-              const { run, cam } = await explainToFiles(
-                tempDir('gcam-zoo3d-'),
-                join(DIR, fx.input),
-                join(DIR, on.file),
-                v.layers,
-                v.flags,
-              );
-              assert.equal(run.code, 0, run.stderr);
-              checkMap(t, parseNpy(readFileSync(cam)).data, expected, `${what} (CLI)`, { ...base, method: what, path: 'cli' });
+              await checkCliMaps(t, DIR, fx, on.file, { layers: v.layers, flags: v.flags }, expected, `${what} (CLI)`, {
+                ...base,
+                method: what,
+                path: 'cli',
+              });
             }
           } finally {
             await ex.release();
@@ -184,18 +180,9 @@ for (const fx of fixtures) {
 
       it(`CLI --save-cam on the [${fx.inputShape.join(', ')}] .npy: every method at the usual layer (and the input) vs torch`, async (t) => {
         for (const job of jobs.filter((j) => j.layer.role !== 'early')) {
-          const { run, cam } = await explainToFiles(
-            tempDir('gcam-zoo3d-'),
-            join(DIR, fx.input),
-            join(DIR, on.file),
-            [job.target],
-            ['--method', job.method],
-          );
-          assert.equal(run.code, 0, run.stderr);
-          const maps = parseNpy(readFileSync(cam));
-          assert.deepEqual(maps.dims, [n, ...size]);
-          const expected = npy(job.file).data;
-          checkMap(t, maps.data, expected, `${job.method} ${job.layer.role} '${job.layer.module}' (CLI)`, {
+          const flags = ['--method', job.method];
+          const what = `${job.method} ${job.layer.role} '${job.layer.module}' (CLI)`;
+          await checkCliMaps(t, DIR, fx, on.file, { layers: [job.target], flags, dims: [n, ...size] }, npy(job.file).data, what, {
             ...base,
             method: job.method,
             path: 'cli',
