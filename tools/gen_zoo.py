@@ -11,7 +11,7 @@ Output (default .cache/zoo/, git-ignored; GCAM_ZOO_DIR overrides), per architect
     <name>.json                          references (see `reference()`); written last, so its presence means complete
 plus resnet18_train-op17.onnx, a ResNet-18 exported in training mode (BatchNormalization with training_mode=1),
 for the test of the unsupported-op error. An architecture whose JSON carries the current cache key (a hash of this
-file and the library versions) is not regenerated.
+file, tools/cam_reference.py, tools/zoo_harness.py and the library versions) is not regenerated.
 
 Weights: torchvision's own initialisation under torch.manual_seed, then (1) every zero-initialised Linear (ViT's
 head) drawn from N(0, 1/fan_in), since a zero head gives zero gradients everywhere; (2) every Conv2d He-normal over
