@@ -7,23 +7,20 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
-import { GraphView } from '../src/onnx/graph.js';
-import { createImageExplainer, loadModel, nodeRuntime } from '../src/node.js';
+import { createImageExplainer, loadModel } from '../src/node.js';
 import type { DecodedModel } from '../src/onnx/decode.js';
-import { toF32 } from '../src/runtime/tensors.js';
 import { generateVolumeScene, SOLID_LABELS, volumeMultiHot } from '../src/scenes/volume-scene.js';
 import { meanAveragePrecision } from '../src/scenes/average-precision.js';
 import { builtinVolumeModel } from '../src/builtin.js';
 import { defaultLayer } from '../src/layers.js';
+import { assertBuiltinGraph, assertDisjointSeeds, heldOutScores, type BuiltinMeta } from './helpers/builtin-models.js';
 
 const MODEL = fileURLToPath(new URL('../models/shapes3d/shapes3d.onnx', import.meta.url));
 const META = fileURLToPath(new URL('../models/shapes3d/shapes3d.json', import.meta.url));
 
-interface Shapes3dMeta {
+interface Shapes3dMeta extends BuiltinMeta {
   labels: string[];
   input: { name: string; size: number[]; intensity: string };
-  outputName: string;
-  generator: { seeds: { train: [number, number]; val: [number, number]; test: [number, number] } };
   architecture: { featureMap: number[] };
   training: { testMAP: number; testDecisions: number };
 }
@@ -42,25 +39,11 @@ describe('built-in 3-D shapes model', () => {
     assert.deepEqual(meta.input.size, [32, 32, 32]);
     assert.equal(meta.input.intensity, 'none');
     assert.ok(statSync(MODEL).size <= 2 * 1024 * 1024, 'model larger than 2 MB');
-    const view = new GraphView(model.proto);
-    const graph = model.proto.graph!;
-    assert.deepEqual(
-      graph.input!.map((i) => i.name),
-      [meta.input.name],
-    );
-    const dims = graph.input![0].type!.tensor_type!.shape!.dim!.map((d) => (d.dim_param ? d.dim_param : Number(d.dim_value)));
+    assertBuiltinGraph(model, meta);
+    const input = model.proto.graph!.input![0];
+    const dims = input.type!.tensor_type!.shape!.dim!.map((d) => (d.dim_param ? d.dim_param : Number(d.dim_value)));
     assert.deepEqual(dims.slice(1), [1, 32, 32, 32]);
     assert.equal(typeof dims[0], 'string', 'dynamic batch');
-    assert.deepEqual(
-      graph.output!.map((o) => o.name),
-      [meta.outputName],
-    );
-    const last = graph.node!.find((n) => n.output!.includes(meta.outputName))!;
-    assert.equal(last.op_type, 'Sigmoid');
-    const ops = new Set(graph.node!.map((n) => n.op_type));
-    assert.ok(!ops.has('MaxPool') && !ops.has('BatchNormalization'), [...ops].join());
-    assert.ok(ops.has('GlobalAveragePool'), [...ops].join());
-    assert.equal(view.opset, 13);
   });
 
   it("gcam's default layer is the 8³ blur before the pooling, and builtinVolumeModel() reads the files", async () => {
@@ -79,36 +62,17 @@ describe('built-in 3-D shapes model', () => {
     }
   });
 
-  it('seed ranges for training, validation and test are disjoint', () => {
-    const { train, val, test } = meta.generator.seeds;
-    const ranges = [train, val, test].sort((a, b) => a[0] - b[0]);
-    for (let i = 1; i < ranges.length; i++) assert.ok(ranges[i][0] > ranges[i - 1][1], JSON.stringify(meta.generator.seeds));
-    assert.ok(test[1] - test[0] + 1 >= TEST_VOLUMES);
-  });
+  it('seed ranges for training, validation and test are disjoint', () => assertDisjointSeeds(meta, TEST_VOLUMES));
 
   it(`on ${TEST_VOLUMES} held-out volumes: mAP ≥ 0.95 and ≥ 95% right decisions at 0.5, as the metadata says`, async () => {
-    const seed0 = meta.generator.seeds.test[0];
     const classes = SOLID_LABELS.length;
-    const scores = new Float32Array(TEST_VOLUMES * classes);
-    const targets = new Float32Array(TEST_VOLUMES * classes);
-    const session = await nodeRuntime().createSession(model.bytes);
-    try {
-      const batch = 100;
-      for (let start = 0; start < TEST_VOLUMES; start += batch) {
-        const scenes = Array.from({ length: batch }, (_, i) => generateVolumeScene(seed0 + start + i));
-        const x = new Float32Array(batch * 32 ** 3);
-        // The model takes the stored 8-bit levels as they are (intensity 'none').
-        scenes.forEach((s, i) => x.set(s.data, i * 32 ** 3));
-        const out = await session.run({ [meta.input.name]: { type: 'float32', dims: [batch, 1, 32, 32, 32], data: x } });
-        const p = toF32(out[meta.outputName]);
-        assert.equal(p.length, batch * classes);
-        scores.set(p, start * classes);
-        scenes.forEach((s, i) => targets.set(volumeMultiHot(s), (start + i) * classes));
-      }
-    } finally {
-      await session.release();
-    }
-    for (const p of scores) assert.ok(p >= 0 && p <= 1, `probability ${p}`);
+    const { scores, targets } = await heldOutScores(model, meta, TEST_VOLUMES, classes, (seeds) => {
+      const scenes = seeds.map((seed) => generateVolumeScene(seed));
+      const x = new Float32Array(seeds.length * 32 ** 3);
+      // The model takes the stored 8-bit levels as they are (intensity 'none').
+      scenes.forEach((s, i) => x.set(s.data, i * 32 ** 3));
+      return { data: x, dims: [seeds.length, 1, 32, 32, 32], targets: scenes.map((s) => volumeMultiHot(s)) };
+    });
     const { perClass, mean } = meanAveragePrecision(scores, targets, classes);
     const table = SOLID_LABELS.map((l, k) => `${l} ${perClass[k].toFixed(4)}`).join(', ');
     let right = 0;

@@ -16,7 +16,7 @@ import { gunzipSync } from 'fflate';
 import { VolumeReadError, createImageExplainer, readNifti, writeNifti } from '../src/node.js';
 import { assertClose } from './helpers/compare.js';
 import { runCli, tempDir } from './helpers/cli.js';
-import { tinyModel } from './helpers/tiny-model.js';
+import { tinyVolumeModel } from './helpers/tiny-model.js';
 
 const DIR = fileURLToPath(new URL('./fixtures/volumes/', import.meta.url));
 interface Entry {
@@ -151,22 +151,7 @@ describe('NIfTI-2 files written by nibabel', () => {
     async () => {
       const dir = tempDir('gcam-nifti2-cli-');
       const model = join(dir, 'tiny3d.onnx');
-      // [N, 1, 4, 4, 4] → Conv 3³ (2 filters, pad 1) → Relu → GlobalAveragePool → Flatten → Gemm (2 classes).
-      const bytesOf = tinyModel({
-        inputs: [{ name: 'x', dims: ['N', 1, 4, 4, 4] }],
-        outputs: ['y'],
-        nodes: [
-          { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { kernel_shape: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1] } },
-          { op: 'Relu', inputs: ['c'], outputs: ['r'] },
-          { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['g'] },
-          { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
-          { op: 'Gemm', inputs: ['f', 'fc'], outputs: ['y'], attrs: { transB: 1 } },
-        ],
-        initializers: [
-          { name: 'w', dims: [2, 1, 3, 3, 3], values: Array.from({ length: 54 }, (_, i) => Math.cos(i * 0.9)) },
-          { name: 'fc', dims: [2, 2], values: [1, -1, -0.5, 0.8] },
-        ],
-      });
+      const bytesOf = tinyVolumeModel([4, 4, 4]);
       writeFileSync(model, bytesOf);
       const file = 'ct_nifti2_i16_be.nii.gz';
       const out = join(dir, 'out');

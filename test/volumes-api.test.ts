@@ -10,24 +10,10 @@ import { InvalidInputError, InvalidOptionError, createImageExplainer } from '../
 import { evaluate } from '../src/metrics/evaluate.js';
 import { exportExplainModel } from '../src/export/export.js';
 import { loadModel, nodeRuntime } from '../src/node.js';
-import { tinyModel } from './helpers/tiny-model.js';
+import { tinyVolumeModel } from './helpers/tiny-model.js';
 
-// [N, 1, D, H, W] → Conv 3³ (2 filters, pad 1) → Relu → GlobalAveragePool → Flatten → Gemm (2 classes).
-const model = tinyModel({
-  inputs: [{ name: 'x', dims: ['N', 1, 'D', 'H', 'W'] }],
-  outputs: ['y'],
-  nodes: [
-    { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { kernel_shape: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1] } },
-    { op: 'Relu', inputs: ['c'], outputs: ['r'] },
-    { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['g'] },
-    { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
-    { op: 'Gemm', inputs: ['f', 'fc'], outputs: ['y'], attrs: { transB: 1 } },
-  ],
-  initializers: [
-    { name: 'w', dims: [2, 1, 3, 3, 3], values: Array.from({ length: 54 }, (_, i) => Math.cos(i * 0.9)) },
-    { name: 'fc', dims: [2, 2], values: [1, -1, -0.5, 0.8] },
-  ],
-});
+// Free depth, height and width.
+const model = tinyVolumeModel(['D', 'H', 'W']);
 
 describe('volume models in the API', () => {
   it('size: [D, H, W], one side, 96 per free axis by default; other arities are InvalidOptionErrors', async () => {

@@ -22,6 +22,8 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cam_reference as ref  # noqa: E402
 import gen_e2e_fixtures as e2e  # noqa: E402
+# aug-smooth in gcam's order, and the guided ReLU: one definition for these fixtures and the zoos.
+from zoo_harness import AUGMENTATIONS, GuidedRelu  # noqa: E402
 
 LAYER_METHODS = {
     'gradcam': ref.gradcam,
@@ -33,22 +35,6 @@ LAYER_METHODS = {
     'eigencam': ref.eigencam,
     'eigengradcam': ref.eigengradcam,
 }
-# aug-smooth: (flip, brightness factor), in gcam's order (src/cam/augment.ts).
-AUGMENTATIONS = [(flip, f) for flip in (False, True) for f in (1.0, 1.1, 0.9)]
-
-
-class GuidedRelu(torch.autograd.Function):
-    """Springenberg et al. 2015: backward passes relu(dy) where the input was positive."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, dy):
-        (x,) = ctx.saved_tensors
-        return dy.clamp(min=0) * (x > 0).to(dy.dtype)
 
 
 def build(index):

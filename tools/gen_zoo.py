@@ -11,7 +11,7 @@ Output (default .cache/zoo/, git-ignored; GCAM_ZOO_DIR overrides), per architect
     <name>.json                          references (see `reference()`); written last, so its presence means complete
 plus resnet18_train-op17.onnx, a ResNet-18 exported in training mode (BatchNormalization with training_mode=1),
 for the test of the unsupported-op error. An architecture whose JSON carries the current cache key (a hash of this
-file and the library versions) is not regenerated.
+file, tools/cam_reference.py, tools/zoo_harness.py and the library versions) is not regenerated.
 
 Weights: torchvision's own initialisation under torch.manual_seed, then (1) every zero-initialised Linear (ViT's
 head) drawn from N(0, 1/fan_in), since a zero head gives zero gradients everywhere; (2) every Conv2d He-normal over
@@ -33,8 +33,6 @@ each image's top-1 class beats the runner-up by a clear margin; the worst deviat
 ('float32Deviation'). Screening in float32 first keeps the slow float64 runs (VGG-16: 36 s) to one per architecture.
 """
 import argparse
-import copy
-import hashlib
 import json
 import math
 import os
@@ -51,21 +49,14 @@ from torchvision import models as M
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cam_reference as ref  # noqa: E402
+import zoo_harness as zoo  # noqa: E402
 from gen_e2e_fixtures import tensor_for_module  # noqa: E402  (torch.onnx scope rule shared with layers.ts torchScope)
+# The conditions every zoo shares (COND_TOL, MARGIN, PERTURBATION … are explained in zoo_harness.py).
+from zoo_harness import BATCH, COND_TOL, MAX_SEEDS, OPSETS, PERTURBATION  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, '..'))
-OPSETS = (13, 17)
-BATCH = 2
-# Every final map of the accepted images: |float32 torch − float64 torch| ≤ COND_TOL (10× below the test tolerance).
-COND_TOL = 1e-5
-# Top-1 logit − runner-up ≥ MARGIN · (max − min logit), so float32 runs predict the same class.
-MARGIN = 2e-4
-MAX_IMAGE_SEEDS = 24
-# Float32 runs with every weight perturbed by a relative PERTURBATION (about 2 float32 ulps): ReLU/MaxPool near-ties
-# that another float32 implementation (onnxruntime) might flip show up as map changes in some of them.
+ROOT = zoo.ROOT
+# Float32 runs with perturbed weights per image seed (the 1-D and 3-D zoos make one).
 PERTURBED_RUNS = 3
-PERTURBATION = 1e-7
 
 
 class Arch:
@@ -119,11 +110,7 @@ ARCHS = [
 
 
 def cache_key():
-    h = hashlib.sha256()
-    with open(os.path.abspath(__file__), 'rb') as f:
-        h.update(f.read())
-    h.update(f'{torch.__version__} {torchvision.__version__} {onnx.__version__}'.encode())
-    return h.hexdigest()[:16]
+    return zoo.cache_key(__file__, f'{torch.__version__} {torchvision.__version__} {onnx.__version__}')
 
 
 def sig(a, digits=9):
@@ -201,35 +188,7 @@ def grad_cam(a, da, size):
 def run_reference(model, arch, x, dtype, perturb=None):
     """Logits, targets (top-1) and per layer A, dA, raw and final maps, computed in `dtype`; with perturb = (generator,
     relative size), every weight is first multiplied by 1 + size·N(0, 1)."""
-    m = copy.deepcopy(model).to(dtype)
-    # Gradients flow from the logits to the hooked layers only (no weight gradients, nothing below the earliest).
-    m.requires_grad_(False)
-    if perturb:
-        gen, size = perturb
-        with torch.no_grad():
-            for p in list(m.parameters()) + [b for b in m.buffers() if b.is_floating_point()]:
-                p.mul_(1 + size * torch.randn(p.shape, generator=gen, dtype=dtype))
-    captured = {}
-    handles = []
-    modules = dict(m.named_modules())
-    for role, path in arch.layers.items():
-        def hook(_mod, _inp, out, role=role):
-            # The rest of the network gets a copy: DenseNet's F.relu(features, inplace=True) would otherwise
-            # overwrite the captured tensor (and re-route its retained gradient).
-            # The first hooked layer (forward order) becomes the leaf where differentiation starts.
-            if out.requires_grad:
-                a = out.clone()
-                a.retain_grad()
-            else:
-                a = out.detach().clone().requires_grad_(True)
-            captured[role] = a
-            return a + 0
-        handles.append(modules[path].register_forward_hook(hook))
-    logits = m(x.to(dtype))
-    targets = logits.detach().argmax(dim=1)
-    (logits * F.one_hot(targets, logits.shape[1]).to(dtype)).sum().backward()
-    for h in handles:
-        h.remove()
+    _, logits, targets, captured = zoo.capture(model, arch.layers, x, dtype, perturb)
     layers = {}
     for role in arch.layers:
         layout = arch.layouts.get(role, 'nchw')
@@ -237,13 +196,7 @@ def run_reference(model, arch, x, dtype, perturb=None):
         da = captured[role].grad.detach()
         raw, final, ok = grad_cam(to_spatial(a, layout), to_spatial(da, layout), arch.size)
         layers[role] = {'a': a, 'da': da, 'raw': raw, 'final': final, 'ok': ok, 'layout': layout}
-    return logits.detach(), targets, layers
-
-
-def margin_ok(logits):
-    top2 = logits.topk(2, dim=1).values
-    span = logits.max(dim=1).values - logits.min(dim=1).values
-    return bool(((top2[:, 0] - top2[:, 1]) >= MARGIN * span).all())
+    return logits, targets, layers
 
 
 def deviation(runs, ref):
@@ -256,7 +209,7 @@ def choose_images(model, arch, seed):
     """The first image seed whose references are well conditioned (see the header). Screened in float32 (one plain
     run, PERTURBED_RUNS with perturbed weights, which must agree among themselves), then checked against float64."""
     tried = []
-    for k in range(MAX_IMAGE_SEEDS):
+    for k in range(MAX_SEEDS):
         gen = torch.Generator().manual_seed(seed * 100 + k)
         x = smooth_images(gen, BATCH, arch.size)
         logits32, targets32, base = run_reference(model, arch, x, torch.float32)
@@ -267,18 +220,18 @@ def choose_images(model, arch, seed):
             runs.append(r)
             same_class = same_class and bool((t == targets32).all())
         dev = deviation(runs, base)
-        ok = margin_ok(logits32) and same_class and all(d <= COND_TOL for d in dev.values())
+        ok = zoo.margin_ok(logits32) and same_class and all(d <= COND_TOL for d in dev.values())
         if ok:
             logits, targets, ref = run_reference(model, arch, x, torch.float64)
             dev = deviation([base, *runs], ref)
-            ok = margin_ok(logits) and bool((targets == targets32).all()) and all(r['ok'] for r in ref.values()) and \
+            ok = zoo.margin_ok(logits) and bool((targets == targets32).all()) and all(r['ok'] for r in ref.values()) and \
                 all(d <= COND_TOL for d in dev.values())
         tried.append({'seed': k, 'deviation': dev})
         if ok:
             return x, logits, targets, ref, dev, tried
-        print(f'    image seed {k} rejected: margin ok {margin_ok(logits32)}, same class {same_class}, '
+        print(f'    image seed {k} rejected: margin ok {zoo.margin_ok(logits32)}, same class {same_class}, '
               f'deviation {dev}', flush=True)
-    raise RuntimeError(f'{arch.name}: no well-conditioned image batch in {MAX_IMAGE_SEEDS} seeds: {tried}')
+    raise RuntimeError(f'{arch.name}: no well-conditioned image batch in {MAX_SEEDS} seeds: {tried}')
 
 
 def export(model, x, path, opset, training=False):
@@ -288,13 +241,6 @@ def export(model, x, path, opset, training=False):
         kwargs.update(training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False)
     torch.onnx.export(model, x, path, **kwargs)
     onnx.checker.check_model(path)
-
-
-def write_npy(path, array):
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as f:
-        np.save(f, np.ascontiguousarray(array, dtype=np.float32))
-    os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------- generation
@@ -311,7 +257,7 @@ def generate(arch, seed, out, key):
     x, logits, targets, ref, dev, tried = choose_images(model, arch, seed)
     t_ref = time.time() - t0
 
-    write_npy(os.path.join(out, f'{arch.name}.input.npy'), x.numpy())
+    zoo.write_npy(os.path.join(out, f'{arch.name}.input.npy'), x.numpy())
     onnx_info = {}
     for opset in OPSETS:
         file = f'{arch.name}-op{opset}.onnx'
@@ -364,10 +310,7 @@ def generate(arch, seed, out, key):
         'notes': arch.notes,
         'seconds': round(time.time() - t0, 1),
     }
-    path = os.path.join(out, f'{arch.name}.json')
-    with open(path + '.tmp', 'w') as f:
-        json.dump(fixture, f, separators=(',', ':'))
-    os.replace(path + '.tmp', path)
+    zoo.write_json(os.path.join(out, f'{arch.name}.json'), fixture)
     print(f'  {arch.name}: {time.time() - t0:.1f}s (references {t_ref:.1f}s, image seed {tried[-1]["seed"]}, '
           f'targets {fixture["targets"]}, float32 deviation {max(dev.values()):.1e})', flush=True)
 

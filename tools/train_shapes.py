@@ -15,9 +15,7 @@ blur, global average pooling and one linear layer. Exported at opset 13 with Bat
 a final Sigmoid named `probabilities`.
 """
 import argparse
-import json
 import os
-import subprocess
 import sys
 import time
 
@@ -26,52 +24,23 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shapes_training import (  # noqa: E402  (what both trainers share)
+    ROOT,
+    TEST_SEED0,
+    TRAIN_SEED0,
+    VAL_SEED0,
+    average_precision,
+    export,
+    make_data,
+    receptive_field,
+    train,
+    write_metadata,
+)
+
 LABELS = ["circle", "square", "triangle", "star", "cross", "ring"]
 SIZE = 128
-TRAIN_SEED0, VAL_SEED0, TEST_SEED0 = 1_000_000, 2_000_000, 3_000_000
 MEAN, STD = 0.5, 0.5
-
-
-def dump(out_dir, count, seed_start):
-    """Starts the TypeScript dumper; returns the process (several run at once, one per core)."""
-    os.makedirs(out_dir, exist_ok=True)
-    cmd = ["node", "--import", "tsx", "tools/gen_scenes.ts", "--count", str(count), "--seed-start", str(seed_start), "--out", out_dir]
-    return subprocess.Popen(cmd, cwd=ROOT)
-
-
-def load(out_dir):
-    x = np.load(os.path.join(out_dir, "images.npy"))
-    with open(os.path.join(out_dir, "labels.json")) as f:
-        meta = json.load(f)
-    y = np.array([it["multiHot"] for it in meta["items"]], dtype=np.float32)
-    assert meta["labels"] == LABELS, meta["labels"]
-    return torch.from_numpy(x), torch.from_numpy(y)
-
-
-def make_data(cache, n_train, n_val, n_test, parts):
-    """Dumps the three sets (training split over `parts` processes for the two cores) unless already in `cache`."""
-    jobs = []
-    plan = [("val", n_val, VAL_SEED0), ("test", n_test, TEST_SEED0)]
-    per = (n_train + parts - 1) // parts
-    plan += [(f"train{p}", min(per, n_train - p * per), TRAIN_SEED0 + p * per) for p in range(parts)]
-    for name, count, seed0 in plan:
-        d = os.path.join(cache, name)
-        stamp = os.path.join(d, "labels.json")
-        if os.path.exists(stamp) and json.load(open(stamp))["count"] == count and json.load(open(stamp))["seedStart"] == seed0:
-            continue
-        jobs.append(dump(d, count, seed0))
-        if len(jobs) >= parts:
-            for j in jobs:
-                if j.wait() != 0:
-                    sys.exit("gen_scenes.ts failed")
-            jobs = []
-    for j in jobs:
-        if j.wait() != 0:
-            sys.exit("gen_scenes.ts failed")
-    train = [load(os.path.join(cache, f"train{p}")) for p in range(parts)]
-    xs, ys = zip(*train)
-    return (torch.cat(xs), torch.cat(ys)), load(os.path.join(cache, "val")), load(os.path.join(cache, "test"))
 
 
 def parse_plan(text):
@@ -84,17 +53,6 @@ def parse_plan(text):
         plan.append((cin, cout, k, s, (k - s) // 2))
         cin = cout
     return plan
-
-
-def receptive_field(plan):
-    """Receptive field and stride (jump) of the last layer, and where cell 0's field is centred (pixel-centre
-    coordinates: pixel j spans [j, j + 1]); gcam's half-pixel upsampling puts cell i at (i + 0.5) · stride."""
-    rf, jump, centre = 1, 1, 0.5
-    for _, _, k, s, p in plan:
-        rf += (k - 1) * jump
-        centre += ((k - 1) / 2 - p) * jump
-        jump *= s
-    return rf, jump, centre
 
 
 def block(cin, cout, kernel, stride, pad):
@@ -136,17 +94,6 @@ class ShapesNet(nn.Module):
         return self.classifier(F.adaptive_avg_pool2d(self.features(x), 1).flatten(1))
 
 
-class WithSigmoid(nn.Module):
-    """The exported graph ends in probabilities (multi-label), so users read scores directly."""
-
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, image):
-        return torch.sigmoid(self.net(image))
-
-
 def to_input(batch_u8):
     """uint8 NHWC → float NCHW, RGB in [0, 1], then (x − mean) / std (as stated in shapes.json)."""
     x = (batch_u8.permute(0, 3, 1, 2).float() / 255.0 - MEAN) / STD
@@ -165,21 +112,6 @@ def dihedral(x):
     return x
 
 
-def average_precision(scores, targets):
-    """Area under the precision-recall step curve, as sklearn's average_precision_score: Σ (R_n − R_{n−1}) P_n over
-    distinct score thresholds, highest first (tied scores enter together)."""
-    order = np.argsort(-scores, kind="mergesort")
-    s, t = scores[order], targets[order]
-    positives = t.sum()
-    if positives == 0:
-        return float("nan")
-    last = np.r_[np.nonzero(np.diff(s))[0], len(s) - 1]  # the end of each run of equal scores
-    tp = np.cumsum(t)[last]
-    precision = tp / (last + 1)
-    recall = tp / positives
-    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
-
-
 @torch.no_grad()
 def evaluate(model, x, y, batch=250):
     model.eval()
@@ -188,18 +120,9 @@ def evaluate(model, x, y, batch=250):
     return float(np.mean(ap)), ap, p
 
 
-def export(model, path):
+def export_model(model, path):
     model.eval().to(memory_format=torch.contiguous_format)
-    torch.onnx.export(
-        WithSigmoid(model),
-        torch.zeros(1, 3, SIZE, SIZE),
-        path,
-        opset_version=13,
-        input_names=["image"],
-        output_names=["probabilities"],
-        dynamic_axes={"image": {0: "batch"}, "probabilities": {0: "batch"}},
-        do_constant_folding=True,
-    )
+    export(model, torch.zeros(1, 3, SIZE, SIZE), path, "image")
 
 
 def main():
@@ -221,7 +144,7 @@ def main():
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
     t0 = time.time()
-    (xt, yt), (xv, yv), (xs, ys) = make_data(args.cache, args.train, args.val, args.test, parts=2)
+    (xt, yt), (xv, yv), (xs, ys) = make_data(args.cache, args.train, args.val, args.test, 2, LABELS)
     t_data = time.time() - t0
     print(f"data: {len(xt)} train, {len(xv)} val, {len(xs)} test scenes in {t_data:.0f} s", flush=True)
 
@@ -232,24 +155,7 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps = args.epochs * (len(xt) // args.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.15)
-    t1 = time.time()
-    history = []
-    for epoch in range(args.epochs):
-        model.train()
-        perm = torch.randperm(len(xt))
-        total = 0.0
-        for b in range(len(xt) // args.batch):
-            idx = perm[b * args.batch : (b + 1) * args.batch]
-            loss = F.binary_cross_entropy_with_logits(model(dihedral(to_input(xt[idx]))), yt[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item()
-        val_map, val_ap, _ = evaluate(model, xv, yv)
-        history.append({"epoch": epoch + 1, "loss": total / (len(xt) // args.batch), "valMAP": val_map})
-        print(f"epoch {epoch + 1}: loss {history[-1]['loss']:.4f}  val mAP {val_map:.4f}  ({time.time() - t1:.0f} s)", flush=True)
-    t_train = time.time() - t1
+    history, t_train = train(model, opt, sched, xt, yt, args.batch, args.epochs, dihedral, to_input, lambda m: evaluate(m, xv, yv)[0])
 
     val_map, val_ap, _ = evaluate(model, xv, yv)
     test_map, test_ap, _ = evaluate(model, xs, ys)
@@ -257,7 +163,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, "shapes.onnx")
-    export(model, onnx_path)
+    export_model(model, onnx_path)
     meta = {
         "labels": LABELS,
         "input": {"name": "image", "size": SIZE, "layout": "NCHW", "channelOrder": "rgb", "range": 1, "mean": [MEAN] * 3, "std": [STD] * 3},
@@ -302,11 +208,7 @@ def main():
         "bytes": os.path.getsize(onnx_path),
     }
     meta_path = os.path.join(args.out, "shapes.json")
-    with open(meta_path, "w", encoding="utf-8") as f:
-        json.dump(meta, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    # The repository's lint runs `prettier --check .`: give the file the layout prettier wants (best effort).
-    subprocess.run(["npx", "prettier", "--write", meta_path], cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+    write_metadata(meta_path, meta)
     print(f"wrote {onnx_path} ({meta['bytes']} bytes); data {t_data:.0f} s, training {t_train:.0f} s")
 
 

@@ -19,9 +19,7 @@ convolutions and a final Sigmoid named `probabilities`: the model takes the stor
 """
 import argparse
 import copy
-import json
 import os
-import subprocess
 import sys
 import time
 
@@ -31,50 +29,21 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_shapes import average_precision  # noqa: E402  (one definition of AP for both trainers)
+from shapes_training import (  # noqa: E402  (what both trainers share)
+    ROOT,
+    TEST_SEED0,
+    TRAIN_SEED0,
+    VAL_SEED0,
+    average_precision,
+    export,
+    make_data,
+    receptive_field,
+    train,
+    write_metadata,
+)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LABELS = ["sphere", "cube", "rod", "disc"]
 SIZE = 32
-TRAIN_SEED0, VAL_SEED0, TEST_SEED0 = 1_000_000, 2_000_000, 3_000_000
-
-
-def dump(out_dir, count, seed_start):
-    """Starts the TypeScript dumper; returns the process (several run at once, one per core)."""
-    os.makedirs(out_dir, exist_ok=True)
-    cmd = ["node", "--import", "tsx", "tools/gen_scenes.ts", "--volume"]
-    cmd += ["--count", str(count), "--seed-start", str(seed_start), "--out", out_dir]
-    return subprocess.Popen(cmd, cwd=ROOT)
-
-
-def load(out_dir):
-    x = np.load(os.path.join(out_dir, "images.npy"))
-    with open(os.path.join(out_dir, "labels.json")) as f:
-        meta = json.load(f)
-    assert meta["labels"] == LABELS, meta["labels"]
-    y = np.array([it["multiHot"] for it in meta["items"]], dtype=np.float32)
-    return torch.from_numpy(x), torch.from_numpy(y)
-
-
-def make_data(cache, n_train, n_val, n_test, parts):
-    """Dumps the three sets (training split over `parts` processes for the two cores) unless already in `cache`."""
-    plan = [("val", n_val, VAL_SEED0), ("test", n_test, TEST_SEED0)]
-    per = (n_train + parts - 1) // parts
-    plan += [(f"train{p}", min(per, n_train - p * per), TRAIN_SEED0 + p * per) for p in range(parts)]
-    jobs = []
-    for name, count, seed0 in plan:
-        stamp = os.path.join(cache, name, "labels.json")
-        if os.path.exists(stamp):
-            with open(stamp) as f:
-                done = json.load(f)
-            if done["count"] == count and done["seedStart"] == seed0 and done["labels"] == LABELS:
-                continue
-        jobs.append(dump(os.path.join(cache, name), count, seed0))
-    for j in jobs:
-        if j.wait() != 0:
-            sys.exit("gen_scenes.ts --volume failed")
-    xs, ys = zip(*[load(os.path.join(cache, f"train{p}")) for p in range(parts)])
-    return (torch.cat(xs), torch.cat(ys)), load(os.path.join(cache, "val")), load(os.path.join(cache, "test"))
 
 
 class SpaceToDepthConv(nn.Conv3d):
@@ -139,14 +108,6 @@ def use_graph_ops(model, on):
 PLAN = [(1, 8, 2, 2, 0), (8, 24, 4, 2, 1), (24, 32, 3, 1, 1), (32, 48, 1, 1, 0), (48, 48, 1, 1, 0)]
 
 
-def receptive_field(plan):
-    rf, jump = 1, 1
-    for _, _, k, s, _ in plan:
-        rf += (k - 1) * jump
-        jump *= s
-    return rf, jump
-
-
 class Shapes3dNet(nn.Module):
     def __init__(self, plan):
         super().__init__()
@@ -155,15 +116,6 @@ class Shapes3dNet(nn.Module):
 
     def forward(self, x):
         return self.classifier(F.adaptive_avg_pool3d(self.features(x), 1).flatten(1))
-
-
-class WithSigmoid(nn.Module):
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, volume):
-        return torch.sigmoid(self.net(volume))
 
 
 def to_input(batch_u8):
@@ -195,7 +147,7 @@ def evaluate(model, x, y, batch=200):
     }
 
 
-def export(model, path, check):
+def export_model(model, path, check):
     """The trained net with voxels / 255 folded into the first convolution's weights, ending in Sigmoid. `check`: a
     uint8 batch on which the folded net must give the trained net's probabilities (tested before the export, which
     fuses BatchNorm into the convolutions' parameters in place)."""
@@ -206,16 +158,7 @@ def export(model, path, check):
         net.features[0][0].weight.mul_(1 / 255.0)
         gap = (torch.sigmoid(net(check.float().unsqueeze(1))) - torch.sigmoid(model(to_input(check)))).abs().max()
     assert gap < 1e-5, f"the graph's form (its first convolution and blur, / 255 folded in) changed the output by {gap}"
-    torch.onnx.export(
-        WithSigmoid(net),
-        torch.zeros(1, 1, SIZE, SIZE, SIZE),
-        path,
-        opset_version=13,
-        input_names=["volume"],
-        output_names=["probabilities"],
-        dynamic_axes={"volume": {0: "batch"}, "probabilities": {0: "batch"}},
-        do_constant_folding=True,
-    )
+    export(net, torch.zeros(1, 1, SIZE, SIZE, SIZE), path, "volume")
 
 
 def main():
@@ -236,11 +179,11 @@ def main():
     torch.manual_seed(args.seed)
     np.random.seed(args.seed)
     t0 = time.time()
-    (xt, yt), (xv, yv), (xs, ys) = make_data(args.cache, args.train, args.val, args.test, parts=2)
+    (xt, yt), (xv, yv), (xs, ys) = make_data(args.cache, args.train, args.val, args.test, 2, LABELS, ["--volume"])
     t_data = time.time() - t0
     print(f"data: {len(xt)} train, {len(xv)} val, {len(xs)} test volumes in {t_data:.0f} s", flush=True)
 
-    rf, jump = receptive_field(PLAN + [(0, 0, 3, 1, 1)])
+    rf, jump, _ = receptive_field(PLAN + [(0, 0, 3, 1, 1)])
     model = Shapes3dNet(PLAN)
     # Global average pooling over 8³ = 512 cells dilutes a solid's evidence (it covers a few dozen cells) many times
     # more than in 2-D, so the linear layer has to grow large weights: it learns faster than the convolutions.
@@ -251,24 +194,7 @@ def main():
     per_epoch = len(xt) // args.batch
     steps = args.epochs * per_epoch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lrs, total_steps=steps, pct_start=0.05, div_factor=10)
-    t1 = time.time()
-    history = []
-    for epoch in range(args.epochs):
-        model.train()
-        perm = torch.randperm(len(xt))
-        total = 0.0
-        for b in range(per_epoch):
-            idx = perm[b * args.batch : (b + 1) * args.batch]
-            loss = F.binary_cross_entropy_with_logits(model(symmetry(to_input(xt[idx]))), yt[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += loss.item()
-        val = evaluate(model, xv, yv)
-        history.append({"epoch": epoch + 1, "loss": total / per_epoch, "valMAP": val["mAP"]})
-        print(f"epoch {epoch + 1}: loss {history[-1]['loss']:.4f}  val mAP {val['mAP']:.4f}  ({time.time() - t1:.0f} s)", flush=True)
-    t_train = time.time() - t1
+    history, t_train = train(model, opt, sched, xt, yt, args.batch, args.epochs, symmetry, to_input, lambda m: evaluate(m, xv, yv)["mAP"])
 
     val = evaluate(model, xv, yv)
     test = evaluate(model, xs, ys)
@@ -280,7 +206,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     onnx_path = os.path.join(args.out, "shapes3d.onnx")
-    export(model, onnx_path, check=xs[:8])
+    export_model(model, onnx_path, check=xs[:8])
     round5 = lambda v: round(v, 5)  # noqa: E731
     meta = {
         "labels": LABELS,
@@ -335,11 +261,7 @@ def main():
         "bytes": os.path.getsize(onnx_path),
     }
     meta_path = os.path.join(args.out, "shapes3d.json")
-    with open(meta_path, "w", encoding="utf-8") as f:
-        json.dump(meta, f, indent=2, ensure_ascii=False)
-        f.write("\n")
-    # The repository's lint runs `prettier --check .`: give the file the layout prettier wants (best effort).
-    subprocess.run(["npx", "prettier", "--write", meta_path], cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
+    write_metadata(meta_path, meta)
     print(f"wrote {onnx_path} ({meta['bytes']} bytes); data {t_data:.0f} s, training {t_train:.0f} s")
 
 

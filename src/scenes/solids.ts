@@ -64,18 +64,12 @@ export function makeSolid(spec: SolidSpec): Solid {
       const half = [0, 1, 2].map((i) => b * (Math.abs(R[3 * i]) + Math.abs(R[3 * i + 1]) + Math.abs(R[3 * i + 2]))) as Vec3;
       return { centre: spec.centre, distance: local((p0, p1, p2) => boxDistance(p0, p1, p2, b)), halfExtent: half };
     }
-    case 2: {
-      const hh = s / 2;
-      const r = s * lerp(0.22, 0.27, spec.variant);
-      return {
-        centre: spec.centre,
-        distance: local((p0, p1, p2) => cylinderDistance(p0, p1, p2, r, hh)),
-        halfExtent: discs(hh, r),
-      };
-    }
+    case 2:
     case 3: {
-      const r = s / 2;
-      const hh = s * lerp(0.15, 0.2, spec.variant);
+      // Both are cylinders along the solid's axis 2: a rod (2) is s long and thin, a disc (3) s across and flat.
+      const rod = spec.classIndex === 2;
+      const hh = rod ? s / 2 : s * lerp(0.15, 0.2, spec.variant);
+      const r = rod ? s * lerp(0.22, 0.27, spec.variant) : s / 2;
       return {
         centre: spec.centre,
         distance: local((p0, p1, p2) => cylinderDistance(p0, p1, p2, r, hh)),

@@ -13,6 +13,7 @@ import { gunzipSync } from 'fflate';
 import { NIFTI1, isCompressed, readHeader } from 'nifti-reader-js';
 import { VolumeReadError } from '../errors.js';
 import { NIFTI2_DATA_OFFSET, NIFTI2_HEADER_BYTES, isNifti2, nifti2Header, writeNifti2Header } from './nifti2.js';
+import { fromReaderHeader } from './reader-header.js';
 
 export interface NiftiVolume {
   /** Voxel values after scl_slope/scl_inter, row-major [ni, nj, nk]. */
@@ -143,16 +144,7 @@ function nifti1Header(raw: Uint8Array, what: string): NiftiHeader {
       'malformed',
       `${what} is not a single-file NIfTI-1 or NIfTI-2 volume (magic '${header?.magic ?? ''}'; .hdr/.img pairs are not supported).`,
     );
-  return {
-    dims: header.dims,
-    datatype: header.datatypeCode,
-    voxOffset: header.vox_offset,
-    sclSlope: header.scl_slope,
-    sclInter: header.scl_inter,
-    littleEndian: header.littleEndian,
-    affine: worldAffine(header, new DataView(raw.buffer, raw.byteOffset, raw.byteLength)),
-    headerBytes: HEADER_BYTES,
-  };
+  return fromReaderHeader(header, worldAffine(header, new DataView(raw.buffer, raw.byteOffset, raw.byteLength)), HEADER_BYTES);
 }
 
 /** Voxel (i, j, k) → world (x, y, z) by a 4×4 affine. */

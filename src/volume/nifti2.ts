@@ -10,6 +10,7 @@
 import { NIFTI2, readHeader } from 'nifti-reader-js';
 import { VolumeReadError } from '../errors.js';
 import type { NiftiHeader } from './nifti.js';
+import { fromReaderHeader } from './reader-header.js';
 
 export const NIFTI2_HEADER_BYTES = 540;
 export const NIFTI2_DATA_OFFSET = 544;
@@ -44,16 +45,7 @@ export function nifti2Header(raw: Uint8Array, what: string): NiftiHeader {
     throw new VolumeReadError('malformed', `${what} has no readable NIfTI-2 header: ${(e as Error).message}.`, { cause: e });
   }
   if (!(header instanceof NIFTI2)) throw new VolumeReadError('malformed', `${what} has no readable NIfTI-2 header.`);
-  return {
-    dims: header.dims,
-    datatype: header.datatypeCode,
-    voxOffset: header.vox_offset,
-    sclSlope: header.scl_slope,
-    sclInter: header.scl_inter,
-    littleEndian: header.littleEndian,
-    affine: affineOf(header),
-    headerBytes: NIFTI2_HEADER_BYTES,
-  };
+  return fromReaderHeader(header, affineOf(header), NIFTI2_HEADER_BYTES);
 }
 
 /**

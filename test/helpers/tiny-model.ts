@@ -48,3 +48,25 @@ export function tinyModel(spec: TinySpec): Uint8Array {
   };
   return ModelProtoType.encode(ModelProtoType.fromObject(model)).finish();
 }
+
+/**
+ * The tiny 3-D classifier the volume tests run: [N, 1, D, H, W] → Conv 3³ (2 filters, pad 1) → Relu →
+ * GlobalAveragePool → Flatten → Gemm (2 classes), fixed weights. `spatial`: the D, H, W dims (names for free axes).
+ */
+export function tinyVolumeModel(spatial: (number | string)[]): Uint8Array {
+  return tinyModel({
+    inputs: [{ name: 'x', dims: ['N', 1, ...spatial] }],
+    outputs: ['y'],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { kernel_shape: [3, 3, 3], pads: [1, 1, 1, 1, 1, 1] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['g'] },
+      { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'fc'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+    initializers: [
+      { name: 'w', dims: [2, 1, 3, 3, 3], values: Array.from({ length: 54 }, (_, i) => Math.cos(i * 0.9)) },
+      { name: 'fc', dims: [2, 2], values: [1, -1, -0.5, 0.8] },
+    ],
+  });
+}

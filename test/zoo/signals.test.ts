@@ -10,56 +10,22 @@
  * backpropagation and guided Grad-CAM (resnet1d).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { defaultLayer, listLayers } from '../../src/layers.js';
-import { GraphView, createImageExplainer, loadModel, nodeRuntime, parseNpy, type ExplainOptions } from '../../src/node.js';
+import { GraphView, createImageExplainer, loadModel, nodeRuntime, type ExplainOptions } from '../../src/node.js';
 import type { DecodedModel } from '../../src/onnx/decode.js';
-import { explainToFiles, tempDir } from '../helpers/cli.js';
-import { maxAbsDiff } from '../helpers/compare.js';
-import { record } from './zoo-fixtures.js';
+import { checkCliMaps, checkMap, loadGeneratedZoo, mapJobs, npyReader, type GeneratedFixture } from './generated-zoo.js';
 
-const TOL = 1e-4;
 const DIR = process.env.GCAM_ZOO1D_DIR ?? fileURLToPath(new URL('../../.cache/zoo1d/', import.meta.url));
 
-interface Fixture {
-  name: string;
-  inputShape: number[];
+interface Fixture extends GeneratedFixture {
   freeLength: boolean;
-  input: string;
-  targets: number[];
-  layers: { role: string; module: string; dims: number[]; maps: Record<string, string> }[];
-  defaultLayer: string;
-  onnx: Record<string, { file: string; tensors: Record<string, string> }>;
-  /** Grad-CAM with aug-smooth, eigen-smooth, combined layers (resnet1d). */
-  variants?: { method: string; options: ExplainOptions; flags: string[]; layers: string[]; file: string }[];
 }
 
-const fixtures: Fixture[] = existsSync(DIR)
-  ? readdirSync(DIR)
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Fixture)
-  : [];
-const npy = (file: string) => parseNpy(readFileSync(join(DIR, file)), file);
-
-if (fixtures.length === 0)
-  describe('1-D zoo', () => {
-    it(
-      'is generated',
-      { skip: `the 1-D zoo is not generated in ${DIR}: run tools/run_zoo.sh (needs python3-torch, python3-onnx)` },
-      () => {},
-    );
-  });
-
-function check(t: TestContext, got: ArrayLike<number>, expected: ArrayLike<number>, what: string, extra: object): void {
-  const err = maxAbsDiff(got, expected);
-  t.diagnostic(`${what}: max |map − torch| = ${err.toExponential(2)}`);
-  record({ ...extra, what, err });
-  assert.ok(err <= TOL, `${what}: max |map − torch| = ${err} > ${TOL}`);
-}
+const fixtures = loadGeneratedZoo<Fixture>(DIR, '1-D zoo', 'python3-torch, python3-onnx');
+const npy = npyReader(DIR);
 
 for (const fx of fixtures) {
   const [n, c, length] = fx.inputShape;
@@ -72,11 +38,7 @@ for (const fx of fixtures) {
     dims: [c, length],
     name: `signal ${i}`,
   }));
-  // Input-level methods ignore the layer; guided Grad-CAM takes its Grad-CAM at the usual layer, as the generator does.
-  const usual = fx.layers.find((l) => l.role === 'usual')!.module;
-  const jobs = fx.layers.flatMap((l) =>
-    Object.entries(l.maps).map(([method, file]) => ({ layer: l, method, file, target: l.role === 'input' ? usual : l.module })),
-  );
+  const jobs = mapJobs(fx);
   for (const [opset, on] of Object.entries(fx.onnx)) {
     describe(`${fx.name} opset ${opset} (${c}×${length}${fx.freeLength ? ', free length' : ''})`, () => {
       let decoded: DecodedModel | undefined;
@@ -99,7 +61,7 @@ for (const fx of fixtures) {
               assert.equal(r.classIndex, fx.targets[r.image], `signal ${r.image}: predicted class = torch's`);
               assert.deepEqual([r.length, r.inputLength, r.width, r.height], [length, length, length, 1]);
               assert.equal(r.layerLength, job.layer.dims[2]);
-              check(
+              checkMap(
                 t,
                 r.map,
                 expected.subarray(r.image * length, (r.image + 1) * length),
@@ -123,20 +85,25 @@ for (const fx of fixtures) {
               const results = await ex.explain(signals, { ...v.options, layers: v.layers });
               assert.equal(results.length, n);
               for (const r of results)
-                check(t, r.map, expected.subarray(r.image * length, (r.image + 1) * length), `${what} signal ${r.image}`, {
+                checkMap(t, r.map, expected.subarray(r.image * length, (r.image + 1) * length), `${what} signal ${r.image}`, {
                   ...base,
                   method: what,
                   path: 'api',
                 });
-              const { run, cam } = await explainToFiles(
-                tempDir('gcam-zoo1d-'),
-                join(DIR, fx.input),
-                join(DIR, on.file),
-                v.layers,
-                [...v.flags, ...sizeFlags],
+              await checkCliMaps(
+                t,
+                DIR,
+                fx,
+                on.file,
+                { layers: v.layers, flags: [...v.flags, ...sizeFlags] },
+                expected,
+                `${what} (CLI)`,
+                {
+                  ...base,
+                  method: what,
+                  path: 'cli',
+                },
               );
-              assert.equal(run.code, 0, run.stderr);
-              check(t, parseNpy(readFileSync(cam)).data, expected, `${what} (CLI)`, { ...base, method: what, path: 'cli' });
             }
           } finally {
             await ex.release();
@@ -145,17 +112,9 @@ for (const fx of fixtures) {
 
       it(`CLI --save-cam on the [${fx.inputShape.join(', ')}] .npy: every method at the usual layer (and the input) vs torch`, async (t) => {
         for (const job of jobs.filter((j) => j.layer.role !== 'early')) {
-          const { run, cam } = await explainToFiles(
-            tempDir('gcam-zoo1d-'),
-            join(DIR, fx.input),
-            join(DIR, on.file),
-            [job.target],
-            ['--method', job.method, ...sizeFlags],
-          );
-          assert.equal(run.code, 0, run.stderr);
-          const maps = parseNpy(readFileSync(cam));
-          assert.deepEqual(maps.dims, [n, length]);
-          check(t, maps.data, npy(job.file).data, `${job.method} ${job.layer.role} '${job.layer.module}' (CLI)`, {
+          const flags = ['--method', job.method, ...sizeFlags];
+          const what = `${job.method} ${job.layer.role} '${job.layer.module}' (CLI)`;
+          await checkCliMaps(t, DIR, fx, on.file, { layers: [job.target], flags, dims: [n, length] }, npy(job.file).data, what, {
             ...base,
             method: job.method,
             path: 'cli',

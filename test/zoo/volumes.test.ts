@@ -11,74 +11,36 @@
  * map, both within TOL of torch's.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { defaultLayer, listLayers } from '../../src/layers.js';
-import { GraphView, createImageExplainer, loadModel, nodeRuntime, parseNpy, type ExplainOptions } from '../../src/node.js';
+import { GraphView, createImageExplainer, loadModel, nodeRuntime, type ExplainOptions } from '../../src/node.js';
 import type { DecodedModel } from '../../src/onnx/decode.js';
 import { readNifti } from '../../src/volume/nifti.js';
 import { gunzipSync } from 'fflate';
 import { readHeader, readImage } from 'nifti-reader-js';
-import { explainToFiles, runCli, tempDir } from '../helpers/cli.js';
-import { maxAbsDiff } from '../helpers/compare.js';
-import { record } from './zoo-fixtures.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { checkCliMaps, checkMap, loadGeneratedZoo, mapJobs, npyReader, type GeneratedFixture } from './generated-zoo.js';
 
-const TOL = 1e-4;
 const DIR = process.env.GCAM_ZOO3D_DIR ?? fileURLToPath(new URL('../../.cache/zoo3d/', import.meta.url));
 
-interface Fixture {
-  name: string;
-  inputShape: number[];
-  input: string;
-  targets: number[];
+interface Fixture extends GeneratedFixture {
   numClasses: number;
-  layers: { role: string; module: string; dims: number[]; maps: Record<string, string> }[];
-  defaultLayer: string;
-  onnx: Record<string, { file: string; tensors: Record<string, string> }>;
   /** The NIfTI flow (resnet3d): a volume on its own grid, its intensity preset, and Grad-CAM on that grid. */
   nifti: { file: string; intensity: string; grid: number[]; class: number; gradcam: string; affine: number[][] } | null;
-  /** Grad-CAM with aug-smooth, eigen-smooth, combined layers (resnet3d). */
-  variants?: { method: string; options: ExplainOptions; flags: string[]; layers: string[]; file: string }[];
 }
 
-const fixtures: Fixture[] = existsSync(DIR)
-  ? readdirSync(DIR)
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Fixture)
-  : [];
-const npy = (file: string) => parseNpy(readFileSync(join(DIR, file)), file);
-
-if (fixtures.length === 0)
-  describe('3-D zoo', () => {
-    it(
-      'is generated',
-      {
-        skip: `the 3-D zoo is not generated in ${DIR}: run tools/run_zoo.sh (needs python3-torch, python3-torchvision, python3-onnx)`,
-      },
-      () => {},
-    );
-  });
-
-function check(t: TestContext, got: ArrayLike<number>, expected: ArrayLike<number>, what: string, extra: object): void {
-  const err = maxAbsDiff(got, expected);
-  t.diagnostic(`${what}: max |map − torch| = ${err.toExponential(2)}`);
-  record({ ...extra, what, err });
-  assert.ok(err <= TOL, `${what}: max |map − torch| = ${err} > ${TOL}`);
-}
+const fixtures = loadGeneratedZoo<Fixture>(DIR, '3-D zoo', 'python3-torch, python3-torchvision, python3-onnx');
+const npy = npyReader(DIR);
 
 for (const fx of fixtures) {
   const [n, c, ...size] = fx.inputShape;
   const voxels = size.reduce((a, b) => a * b, 1);
   const input = npy(fx.input);
   const per = input.data.length / n;
-  // Input-level methods ignore the layer; guided Grad-CAM takes its Grad-CAM at the usual layer, as the generator does.
-  const usual = fx.layers.find((l) => l.role === 'usual')!.module;
-  const jobs = fx.layers.flatMap((l) =>
-    Object.entries(l.maps).map(([method, file]) => ({ layer: l, method, file, target: l.role === 'input' ? usual : l.module })),
-  );
+  const jobs = mapJobs(fx);
   for (const [opset, on] of Object.entries(fx.onnx)) {
     describe(`${fx.name} opset ${opset} (${fx.inputShape.slice(1).join('×')})`, () => {
       let decoded: DecodedModel | undefined;
@@ -112,7 +74,7 @@ for (const fx of fixtures) {
               assert.deepEqual([r.depth, r.height, r.width], size, 'map dims [depth, height, width]');
               assert.deepEqual([r.inputDepth, r.inputHeight, r.inputWidth], size);
               assert.deepEqual([r.layerDepth, r.layerHeight, r.layerWidth], job.layer.dims.slice(2));
-              check(
+              checkMap(
                 t,
                 r.inputMap,
                 expected.subarray(r.image * voxels, (r.image + 1) * voxels),
@@ -166,7 +128,7 @@ for (const fx of fixtures) {
             const [i, j, k] = [Math.floor(p / (nj * nk)), Math.floor(p / nk) % nj, p % nk];
             return image.getFloat32(4 * (i + ni * (j + nj * k)), h.littleEndian);
           });
-          check(t, got, expected, `NIfTI heatmap (CLI) on ${nf.grid.join('×')}`, {
+          checkMap(t, got, expected, `NIfTI heatmap (CLI) on ${nf.grid.join('×')}`, {
             ...base,
             method: 'gradcam',
             path: 'cli-nifti',
@@ -179,7 +141,7 @@ for (const fx of fixtures) {
               layers: ['layer4'],
             });
             assert.deepEqual([res.depth, res.height, res.width], nf.grid);
-            check(t, res.map, expected, `NIfTI volume map (library) on ${nf.grid.join('×')}`, {
+            checkMap(t, res.map, expected, `NIfTI volume map (library) on ${nf.grid.join('×')}`, {
               ...base,
               method: 'gradcam',
               path: 'api-nifti',
@@ -200,20 +162,16 @@ for (const fx of fixtures) {
               const results = await ex.explain(images, { ...v.options, layers: v.layers, preprocess: 'none' });
               assert.equal(results.length, n);
               for (const r of results)
-                check(t, r.inputMap, expected.subarray(r.image * voxels, (r.image + 1) * voxels), `${what} image ${r.image}`, {
+                checkMap(t, r.inputMap, expected.subarray(r.image * voxels, (r.image + 1) * voxels), `${what} image ${r.image}`, {
                   ...base,
                   method: what,
                   path: 'api',
                 });
-              const { run, cam } = await explainToFiles(
-                tempDir('gcam-zoo3d-'),
-                join(DIR, fx.input),
-                join(DIR, on.file),
-                v.layers,
-                v.flags,
-              );
-              assert.equal(run.code, 0, run.stderr);
-              check(t, parseNpy(readFileSync(cam)).data, expected, `${what} (CLI)`, { ...base, method: what, path: 'cli' });
+              await checkCliMaps(t, DIR, fx, on.file, { layers: v.layers, flags: v.flags }, expected, `${what} (CLI)`, {
+                ...base,
+                method: what,
+                path: 'cli',
+              });
             }
           } finally {
             await ex.release();
@@ -222,18 +180,9 @@ for (const fx of fixtures) {
 
       it(`CLI --save-cam on the [${fx.inputShape.join(', ')}] .npy: every method at the usual layer (and the input) vs torch`, async (t) => {
         for (const job of jobs.filter((j) => j.layer.role !== 'early')) {
-          const { run, cam } = await explainToFiles(
-            tempDir('gcam-zoo3d-'),
-            join(DIR, fx.input),
-            join(DIR, on.file),
-            [job.target],
-            ['--method', job.method],
-          );
-          assert.equal(run.code, 0, run.stderr);
-          const maps = parseNpy(readFileSync(cam));
-          assert.deepEqual(maps.dims, [n, ...size]);
-          const expected = npy(job.file).data;
-          check(t, maps.data, expected, `${job.method} ${job.layer.role} '${job.layer.module}' (CLI)`, {
+          const flags = ['--method', job.method];
+          const what = `${job.method} ${job.layer.role} '${job.layer.module}' (CLI)`;
+          await checkCliMaps(t, DIR, fx, on.file, { layers: [job.target], flags, dims: [n, ...size] }, npy(job.file).data, what, {
             ...base,
             method: job.method,
             path: 'cli',
