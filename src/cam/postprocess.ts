@@ -6,6 +6,8 @@
  */
 import { InvalidInputError } from '../errors.js';
 import type { CamMaps } from './types.js';
+import { axisTaps, cornerTaps, rowsAlongX } from './taps.js';
+import { upsampleNormalized } from './upsample-2d.js';
 
 export interface NormalizedMaps extends CamMaps {
   /** Per image: true when the map was constant (max − min too small to normalise); its map is then all zeros. */
@@ -33,65 +35,33 @@ export function relu(maps: CamMaps): CamMaps {
  */
 export function normalizeMinMax(maps: CamMaps, eps = CONSTANT_MAP_EPS): NormalizedMaps {
   const { n, per } = batchLayout(maps);
-  const data = new Float32Array(maps.data.length);
+  const data = maps.data.slice();
   const constant: boolean[] = [];
-  for (let i = 0; i < n; i++) {
-    const base = i * per;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let p = 0; p < per; p++) {
-      const v = maps.data[base + p];
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    const range = max - min;
-    const scale = Math.max(Math.abs(min), Math.abs(max));
-    // Written so that NaN or infinite ranges also count as constant.
-    const isConstant = !(range > eps * scale) || !Number.isFinite(range);
-    constant.push(isConstant);
-    if (isConstant) continue; // data is already zero-filled
-    for (let p = 0; p < per; p++) data[base + p] = (maps.data[base + p] - min) / range;
-  }
+  for (let i = 0; i < n; i++) constant.push(minMaxInPlace(data, i * per, per, eps));
   return { data, dims: [...maps.dims], constant };
 }
 
 /**
- * Source taps with corners aligned (torch align_corners=True, nn.UpsamplingBilinear2d): output o samples the input at
- * o·(in − 1)/(out − 1). Only Score-CAM's masks use it (see methods/scorecam.ts); maps use half-pixel centres.
+ * normalizeMinMax of data[base, base + per) written over it; returns whether the map was constant. In place, because
+ * the final maps are large: at MobileNetV2's batch 8 ([8, 224, 224]) each new array (allocation and first touch of
+ * 1.6 MB) took ~1 ms, against a 39 ms forward pass.
  */
-function cornerTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
-  const i0 = new Int32Array(outSize);
-  const i1 = new Int32Array(outSize);
-  const t = new Float64Array(outSize);
-  const scale = outSize > 1 ? (inSize - 1) / (outSize - 1) : 0;
-  for (let o = 0; o < outSize; o++) {
-    const src = o * scale;
-    const lo = Math.min(Math.floor(src), inSize - 1);
-    const hi = lo < inSize - 1 ? lo + 1 : lo;
-    i0[o] = lo;
-    i1[o] = hi;
-    t[o] = hi === lo ? 0 : src - lo;
+function minMaxInPlace(data: Float32Array, base: number, per: number, eps: number): boolean {
+  let min = Infinity;
+  let max = -Infinity;
+  const end = base + per;
+  for (let p = base; p < end; p++) {
+    const v = data[p];
+    if (v < min) min = v;
+    if (v > max) max = v;
   }
-  return { i0, i1, t };
-}
-
-/** Source index and weight along one axis, half-pixel centres, clamped at both borders (as torch and OpenCV do). */
-function axisTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
-  const i0 = new Int32Array(outSize);
-  const i1 = new Int32Array(outSize);
-  const t = new Float64Array(outSize);
-  const scale = inSize / outSize;
-  for (let o = 0; o < outSize; o++) {
-    let src = (o + 0.5) * scale - 0.5;
-    if (src < 0) src = 0;
-    let lo = Math.floor(src);
-    if (lo > inSize - 1) lo = inSize - 1;
-    const hi = lo < inSize - 1 ? lo + 1 : lo;
-    i0[o] = lo;
-    i1[o] = hi;
-    t[o] = hi === lo ? 0 : src - lo;
-  }
-  return { i0, i1, t };
+  const range = max - min;
+  const scale = Math.max(Math.abs(min), Math.abs(max));
+  // Written so that NaN or infinite ranges also count as constant.
+  const isConstant = !(range > eps * scale) || !Number.isFinite(range);
+  if (isConstant) data.fill(0, base, end);
+  else for (let p = base; p < end; p++) data[p] = (data[p] - min) / range;
+  return isConstant;
 }
 
 /**
@@ -110,21 +80,16 @@ export function resizeBilinear(maps: CamMaps, outH: number, outW: number, alignC
   const ys = taps(h, outH);
   const xs = taps(w, outW);
   const data = new Float32Array(n * outH * outW);
+  const rows = new Float64Array(h * outW);
   for (let i = 0; i < n; i++) {
-    const src = i * h * w;
+    rowsAlongX(maps.data, i * h * w, h, w, xs, rows);
     const dst = i * outH * outW;
     for (let oy = 0; oy < outH; oy++) {
-      const r0 = src + ys.i0[oy] * w;
-      const r1 = src + ys.i1[oy] * w;
+      const top = ys.i0[oy] * outW;
+      const bottom = ys.i1[oy] * outW;
       const ty = ys.t[oy];
-      for (let ox = 0; ox < outW; ox++) {
-        const x0 = xs.i0[ox];
-        const x1 = xs.i1[ox];
-        const tx = xs.t[ox];
-        const top = maps.data[r0 + x0] * (1 - tx) + maps.data[r0 + x1] * tx;
-        const bottom = maps.data[r1 + x0] * (1 - tx) + maps.data[r1 + x1] * tx;
-        data[dst + oy * outW + ox] = top * (1 - ty) + bottom * ty;
-      }
+      const o = dst + oy * outW;
+      for (let ox = 0; ox < outW; ox++) data[o + ox] = rows[top + ox] * (1 - ty) + rows[bottom + ox] * ty;
     }
   }
   return { data, dims: [n, outH, outW] };
@@ -193,8 +158,11 @@ export function finalizeMaps(raw: CamMaps, outH: number, outW: number, applyRelu
 export function finalizeMapsTo(raw: CamMaps, out: readonly number[], applyRelu = true): FinalMaps {
   const layer = normalizeMaps(raw, applyRelu);
   const same = layer.dims.length === out.length + 1 && out.every((o, i) => o === layer.dims[i + 1]);
-  const upsampled = same ? layer : resizeLinear(layer, out);
-  const final = normalizeMaps(upsampled, applyRelu);
+  const final = same
+    ? normalizeMaps(layer, applyRelu)
+    : out.length === 2 && layer.dims.length === 3
+      ? upsampleNormalized(layer, out[0], out[1], applyRelu, CONSTANT_MAP_EPS)
+      : normalizeMapsInPlace(resizeLinear(layer, out), applyRelu); // new arrays: normalised where they are
   return { ...final, constant: final.constant.map((c, i) => c || layer.constant[i]), layer };
 }
 
@@ -217,21 +185,37 @@ function checkLength(maps: CamMaps): void {
  */
 export function normalizeSigned(maps: CamMaps): NormalizedMaps {
   const { n, per } = batchLayout(maps);
-  const data = new Float32Array(maps.data.length);
+  const data = maps.data.slice();
   const constant: boolean[] = [];
-  for (let i = 0; i < n; i++) {
-    let m = 0;
-    for (let p = 0; p < per; p++) m = Math.max(m, Math.abs(maps.data[i * per + p]));
-    const isConstant = !(m > 0) || !Number.isFinite(m);
-    constant.push(isConstant);
-    if (!isConstant) for (let p = 0; p < per; p++) data[i * per + p] = maps.data[i * per + p] / m;
-  }
+  for (let i = 0; i < n; i++) constant.push(signedInPlace(data, i * per, per));
   return { data, dims: [...maps.dims], constant };
+}
+
+/** normalizeSigned of data[base, base + per) written over it; returns whether the map was constant. */
+function signedInPlace(data: Float32Array, base: number, per: number): boolean {
+  const end = base + per;
+  let m = 0;
+  for (let p = base; p < end; p++) m = Math.max(m, Math.abs(data[p]));
+  const isConstant = !(m > 0) || !Number.isFinite(m);
+  if (isConstant) data.fill(0, base, end);
+  else for (let p = base; p < end; p++) data[p] = data[p] / m;
+  return isConstant;
 }
 
 /** ReLU + min-max (the usual order), or the signed scaling when relu is off. */
 export function normalizeMaps(maps: CamMaps, applyRelu: boolean): NormalizedMaps {
-  return applyRelu ? normalizeMinMax(relu(maps)) : normalizeSigned(maps);
+  return normalizeMapsInPlace({ data: maps.data.slice(), dims: [...maps.dims] }, applyRelu);
+}
+
+/** normalizeMaps written over the maps' own data (which the caller no longer needs): no copy. */
+function normalizeMapsInPlace(maps: CamMaps, applyRelu: boolean): NormalizedMaps {
+  const { n, per } = batchLayout(maps);
+  const { data } = maps;
+  const constant: boolean[] = [];
+  if (applyRelu) for (let p = 0; p < data.length; p++) if (!(data[p] > 0)) data[p] = 0;
+  for (let i = 0; i < n; i++)
+    constant.push(applyRelu ? minMaxInPlace(data, i * per, per, CONSTANT_MAP_EPS) : signedInPlace(data, i * per, per));
+  return { data, dims: maps.dims, constant };
 }
 
 /**
