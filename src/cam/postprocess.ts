@@ -59,7 +59,7 @@ export function normalizeMinMax(maps: CamMaps, eps = CONSTANT_MAP_EPS): Normaliz
  * Source taps with corners aligned (torch align_corners=True, nn.UpsamplingBilinear2d): output o samples the input at
  * o·(in − 1)/(out − 1). Only Score-CAM's masks use it (see methods/scorecam.ts); maps use half-pixel centres.
  */
-function cornerTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
+export function cornerTaps(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array; t: Float64Array } {
   const i0 = new Int32Array(outSize);
   const i1 = new Int32Array(outSize);
   const t = new Float64Array(outSize);
