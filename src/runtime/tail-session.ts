@@ -2,7 +2,7 @@
 import { compileTailModel, type TailModel, type TailOptions } from '../autodiff/tail.js';
 import type { DecodedModel } from '../onnx/decode.js';
 import type { GraphView } from '../onnx/graph.js';
-import type { Runtime, Session, SessionOptions } from './types.js';
+import type { RtTensor, Runtime, Session, SessionOptions } from './types.js';
 import { InvalidInputError } from '../errors.js';
 import { openSession } from './open-session.js';
 import { padRows, toF32, toRt } from './tensors.js';
@@ -39,6 +39,8 @@ export class TailSession {
       throw new InvalidInputError(
         `Activations hold ${activations.length} values, not a whole number of [${this.model.activationDims.join(', ')}].`,
       );
+    // A model that fixes its batch may fix it inside too (a Reshape to [1, -1]): its tail takes that many activations
+    // at a time, with or without the image input.
     const f = this.fixedBatch;
     if (f === undefined) return this.run(activations, m, image);
     // A fixed batch: F copies of the image with F activations at a time, the last chunk padded with zero rows.
@@ -56,6 +58,7 @@ export class TailSession {
   /** Scores of m activations, the image given as often as the tail needs (see the class comment). */
   private async run(activations: Float32Array, m: number, image: Float32Array): Promise<Float32Array> {
     const run = (images: number) => this.feed(activations, m, image, images);
+    if (!this.model.takesImage) return run(0);
     if (this.model.needsImage) return run(m);
     // onnxruntime runs every node of the graph whatever is fetched, the user's own forward pass included: an empty image
     // batch makes that pass cost nothing. Sessions that refuse it get the image once.
@@ -68,17 +71,17 @@ export class TailSession {
     return run(1);
   }
 
-  /** One session run: m activations and `images` copies of the image. */
+  /** One session run: m activations and `images` copies of the image (none at all to a tail without the input). */
   private async feed(activations: Float32Array, m: number, image: Float32Array, images: number): Promise<Float32Array> {
-    const x = new Float32Array(images * image.length);
-    for (let j = 0; j < images; j++) x.set(image, j * image.length);
-    const out = await this.session.run(
-      {
-        [this.model.imageName]: toRt(x, [images, ...this.inputShape.slice(1)], this.model.imageElemType),
-        [this.model.activationName]: toRt(activations, [m, ...this.model.activationDims], this.model.activationElemType),
-      },
-      [this.model.scoresName],
-    );
+    const feeds: Record<string, RtTensor> = {
+      [this.model.activationName]: toRt(activations, [m, ...this.model.activationDims], this.model.activationElemType),
+    };
+    if (this.model.takesImage) {
+      const x = new Float32Array(images * image.length);
+      for (let j = 0; j < images; j++) x.set(image, j * image.length);
+      feeds[this.model.imageName] = toRt(x, [images, ...this.inputShape.slice(1)], this.model.imageElemType);
+    }
+    const out = await this.session.run(feeds, [this.model.scoresName]);
     return toF32(out[this.model.scoresName]);
   }
 
