@@ -29,6 +29,13 @@ describe('tail model: only the nodes it runs', () => {
     { name: 'after a block', target: '/layer1/layer1.0/relu_1/Relu_output_0', needsImage: false },
     { name: 'inside a block (skip branch)', target: '/layer1/layer1.0/relu/Relu_output_0', needsImage: true },
   ];
+  it('says whether the tail convolves (the session then keeps the NCHWc layout transform)', async () => {
+    const convolves = async (target: string) =>
+      (await compileTailModel(runtime, decoded, { target, inputShape: SHAPE }, view)).convolves;
+    assert.equal(await convolves('/layer1/layer1.0/relu_1/Relu_output_0'), true);
+    assert.equal(await convolves('/layer2/layer2.1/relu_1/Relu_output_0'), false, 'avgpool + fc only');
+  });
+
   for (const c of cases)
     it(`${c.name}: the forward run's scores from the layer's own values; image input only when read`, async () => {
       const tm = await compileTailModel(runtime, decoded, { target: c.target, inputShape: SHAPE }, view);

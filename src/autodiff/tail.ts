@@ -48,6 +48,8 @@ export interface TailModel {
   outputActivation: OutputActivation;
   /** True when the tail also reads tensors computed from the image that bypass the layer (skip connections). */
   needsImage: boolean;
+  /** True when the tail has convolutions (Conv, ConvTranspose): it chooses the session's layout optimisation. */
+  convolves: boolean;
 }
 
 export async function compileTailModel(
@@ -131,6 +133,7 @@ export async function compileTailModel(
   return {
     bytes: appendToModel(model.bytes, model.proto, b, prune ? { dropNodes: { reads } } : {}),
     takesImage: !prune || reads.has(image.name),
+    convolves: tailNodes.some((n) => n.domain === '' && /^Conv(Transpose)?$/.test(n.opType)),
     imageName: image.name,
     imageElemType: image.elemType,
     activationName,
