@@ -9,7 +9,7 @@ export interface Taps {
 
 /**
  * Source taps with corners aligned (torch align_corners=True, nn.UpsamplingBilinear2d): output o samples the input at
- * o·(in − 1)/(out − 1). Only Score-CAM's masks use it (see methods/scorecam.ts); maps use half-pixel centres.
+ * o·(in − 1)/(out − 1). Only Score-CAM's masks use it (cam/score-masks.ts, methods/scorecam.ts); maps use half-pixel centres.
  */
 export function cornerTaps(inSize: number, outSize: number): Taps {
   const i0 = new Int32Array(outSize);

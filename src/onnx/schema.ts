@@ -80,7 +80,10 @@ export const GraphProtoType = root.lookupType('onnx.GraphProto');
 export const MODEL_FIELD = { irVersion: 1, graph: 7, opsetImport: 8 } as const;
 
 /** GraphProto field numbers that append.ts can drop from a copy. */
-export const GRAPH_FIELD = { input: 11, output: 12, valueInfo: 13 } as const;
+export const GRAPH_FIELD = { node: 1, initializer: 5, input: 11, output: 12, valueInfo: 13 } as const;
+
+/** The name fields of TensorProto and ValueInfoProto (append.ts keeps initializers and inputs by name). */
+export const NAME_FIELD = { tensor: 8, valueInfo: 1 } as const;
 
 /** AttributeProto.AttributeType */
 export const AttrType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;

@@ -13,12 +13,9 @@
 import { InvalidInputError } from '../../errors.js';
 import { isZeroChannel, needLayer } from '../channel-stats.js';
 import { layerLayout } from '../gradcam.js';
-import { resizeLinear } from '../postprocess.js';
 import type { CamMethod } from '../method.js';
+import { MaskedInputs } from '../score-masks.js';
 import { softmax } from '../scores.js';
-
-/** Normalisation guard of the masks: a constant channel gives an all-zero mask instead of 0/0. */
-const MASK_EPS = 1e-8;
 
 export const scorecam: CamMethod = {
   name: 'scorecam',
@@ -41,9 +38,11 @@ export const scorecam: CamMethod = {
     const keep = ctx.settings.scoreCamChannels;
     const chunk = ctx.settings.scoreCamBatch;
     const weights = new Float32Array(n * c);
-    // One buffer of masked inputs for every chunk, and masks upsampled a chunk at a time: the whole layer upsampled
-    // at once would be C input-sized maps (2048 × 224 × 224 floats, 411 MB, for ResNet-50's last block).
+    // One buffer of masked inputs for every chunk, each mask written into it as it is made (cam/score-masks.ts): the
+    // whole layer upsampled at once would be C input-sized maps (2048 × 224 × 224 floats, 411 MB, for ResNet-50's
+    // last block).
     const batch = new Float32Array(Math.min(chunk, c) * per);
+    const masked = new MaskedInputs(spatial, size, cin);
     for (let i = 0; i < n; i++) {
       const acts = layer.activation.subarray(i * c * positions, (i + 1) * c * positions);
       const kept = keptChannels(acts, c, positions, keep);
@@ -55,14 +54,7 @@ export const scorecam: CamMethod = {
       const scores = new Float64Array(channels.length);
       for (let start = 0; start < channels.length; start += chunk) {
         const part = channels.slice(start, start + chunk);
-        const picked = new Float32Array(part.length * positions);
-        part.forEach((k, j) => picked.set(acts.subarray(k * positions, (k + 1) * positions), j * positions));
-        const masks = resizeLinear({ data: picked, dims: [part.length, ...spatial] }, size, true).data;
-        for (let j = 0; j < part.length; j++) {
-          const mask = normaliseMask(masks.subarray(j * pixels, (j + 1) * pixels));
-          for (let ch = 0; ch < cin; ch++)
-            for (let p = 0; p < pixels; p++) batch[j * per + ch * pixels + p] = image[ch * pixels + p] * mask[p];
-        }
+        part.forEach((k, j) => masked.fill(batch, j, acts.subarray(k * positions, (k + 1) * positions), image));
         const out = await ctx.forward(batch.subarray(0, part.length * per));
         const k = out.length / part.length;
         part.forEach((_, j) => (scores[start + j] = out[j * k + ctx.classes[i]]));
@@ -102,17 +94,4 @@ function keptChannels(acts: Float32Array, c: number, positions: number, keep?: n
     .sort((a, b) => mean[b] - mean[a] || a - b)
     .slice(0, keep)
     .sort((a, b) => a - b);
-}
-
-/** Min-max normalises a mask in place (it is a fresh upsample, used once). */
-function normaliseMask(m: Float32Array): Float32Array {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of m) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const range = max - min + MASK_EPS;
-  for (let p = 0; p < m.length; p++) m[p] = (m[p] - min) / range;
-  return m;
 }
