@@ -88,6 +88,27 @@ describe('NIfTI-1 reading vs files written from the header layout', () => {
     assert.throws(() => readNifti(new Uint8Array(400), 'z'), reason('malformed'));
   });
 
+  it('vox_offset: NaN or infinite is a typed error; below 352 the voxels start at 352, after the extension bytes', () => {
+    const nii = bytes('ct_int16.nii');
+    const withOffset = (v: number) => {
+      const b = nii.slice();
+      new DataView(b.buffer).setFloat32(108, v, readNifti(nii, 'c').littleEndian);
+      return b;
+    };
+    for (const v of [NaN, Infinity])
+      assert.throws(
+        () => readNifti(withOffset(v), "'v.nii'"),
+        (e: unknown) => {
+          assert.ok(e instanceof VolumeReadError && e.reason === 'malformed');
+          assert.match(e.message, /'v\.nii' has vox_offset (NaN|Infinity): .*write the file again/);
+          return true;
+        },
+      );
+    // Before the fix NaN read the header's first bytes as voxels, and 0 read 4 bytes early (fuzz: nifti vox_offset).
+    const ref = readNifti(nii, 'c').data;
+    for (const v of [0, 100, -352]) assert.deepEqual(readNifti(withOffset(v), 'c').data, ref);
+  });
+
   it('the heatmap writer: float32 on the input grid, header fields and affine kept (read back by nifti-reader-js)', () => {
     for (const file of ['ct_int16.nii.gz', 'mr_float32_be.nii']) {
       const input = readNifti(bytes(file), file);

@@ -97,7 +97,15 @@ export function readNifti(bytes: Uint8Array, what: string, frame?: number): Nift
         `gcam reads integer and float scalars (2, 4, 8, 16, 64, 256, 512, 768): convert the file to one of them (e.g. float32).`,
     );
   const voxels = size[0] * size[1] * size[2];
-  const offset = Math.max(Math.round(header.voxOffset), header.headerBytes);
+  // A float in NIfTI-1: NaN would index byte 0, the header, as voxels without a word.
+  if (!Number.isFinite(header.voxOffset))
+    throw new VolumeReadError(
+      'malformed',
+      `${what} has vox_offset ${header.voxOffset}: its header does not say where the voxels start; write the file again (e.g. nibabel's save).`,
+    );
+  // Below the header and its 4 extension bytes the voxels would overlap them: they start right after, as nibabel
+  // reads such a single file (it fixes vox_offset 0 to 352).
+  const offset = Math.max(Math.round(header.voxOffset), header.headerBytes + 4);
   const start = offset + t * voxels * reader.bytes;
   const end = offset + frames * voxels * reader.bytes;
   if (raw.length < end)
