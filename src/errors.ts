@@ -112,10 +112,11 @@ export class ImageReadError extends GcamError {
 
 /**
  * A volume file that cannot be used as it is (a truncated or malformed NIfTI, an unsupported data type, a 4-D time
- * series without a frame chosen); `reason` says which, for front ends that map it to a hint.
+ * series without a frame chosen, more voxels than gcam's tensor limit); `reason` says which, for front ends that map it
+ * to a hint.
  */
 export class VolumeReadError extends ImageReadError {
-  readonly reason: 'truncated' | 'malformed' | 'datatype' | 'time-series' | 'frame';
+  readonly reason: 'truncated' | 'malformed' | 'datatype' | 'time-series' | 'frame' | 'too-large';
   constructor(reason: VolumeReadError['reason'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.reason = reason;

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { gunzipSync } from 'fflate';
+import { gunzipSync, gzipSync } from 'fflate';
 import { readHeader, readImage } from 'nifti-reader-js';
 import {
   InvalidOptionError,
@@ -20,6 +20,7 @@ import {
   writeNifti,
 } from '../src/index.js';
 import { finalizeMapsTo } from '../src/cam/postprocess.js';
+import { gunzipUpTo } from '../src/volume/gunzip.js';
 import { carryToGrid, prepareVolume } from '../src/volume/prepare.js';
 import { enlarge, orthogonalSlices } from '../src/volume/slices.js';
 import { assertClose } from './helpers/compare.js';
@@ -86,6 +87,46 @@ describe('NIfTI-1 reading vs files written from the header layout', () => {
     assert.throws(() => readNifti(nii.subarray(0, nii.length - 1), 'c'), reason('truncated'));
     assert.throws(() => readNifti(nii.subarray(0, 100), 'c'), reason('truncated'));
     assert.throws(() => readNifti(new Uint8Array(400), 'z'), reason('malformed'));
+  });
+
+  it('a .nii.gz is inflated only as far as its header needs: a huge declared grid is refused before its voxels', () => {
+    // Fuzz case nifti-20261202-94: 1 MB of gzip claiming 2048³ voxels inflated 1 GiB, then more, past the memory cap.
+    const header = bytes('ct_int16.nii').slice(0, 352);
+    const v = new DataView(header.buffer);
+    const le = readNifti(bytes('ct_int16.nii'), 'c').littleEndian;
+    [3, 2048, 2048, 2048].forEach((d, a) => v.setInt16(40 + 2 * a, d, le));
+    const zeros = new Uint8Array(1 << 24);
+    const huge = gzipSync(Uint8Array.from([...header, ...zeros.subarray(0, 4096)]));
+    assert.throws(
+      () => readNifti(huge, "'huge.nii.gz'"),
+      (e: unknown) =>
+        e instanceof VolumeReadError && e.reason === 'too-large' && /'huge\.nii\.gz' is \[2048, 2048, 2048\]/.test(e.message),
+    );
+    // The inflater stops at the bytes asked for (give or take one step's output), whatever the stream holds.
+    const flat = gzipSync(zeros);
+    assert.equal(gunzipUpTo(flat, 1000).length, 1000);
+    assert.equal(gunzipUpTo(flat, 1 << 30).length, 1 << 24);
+  });
+
+  it('vox_offset: NaN or infinite is a typed error; below 352 the voxels start at 352, after the extension bytes', () => {
+    const nii = bytes('ct_int16.nii');
+    const withOffset = (v: number) => {
+      const b = nii.slice();
+      new DataView(b.buffer).setFloat32(108, v, readNifti(nii, 'c').littleEndian);
+      return b;
+    };
+    for (const v of [NaN, Infinity])
+      assert.throws(
+        () => readNifti(withOffset(v), "'v.nii'"),
+        (e: unknown) => {
+          assert.ok(e instanceof VolumeReadError && e.reason === 'malformed');
+          assert.match(e.message, /'v\.nii' has vox_offset (NaN|Infinity): .*write the file again/);
+          return true;
+        },
+      );
+    // Before the fix NaN read the header's first bytes as voxels, and 0 read 4 bytes early (fuzz: nifti vox_offset).
+    const ref = readNifti(nii, 'c').data;
+    for (const v of [0, 100, -352]) assert.deepEqual(readNifti(withOffset(v), 'c').data, ref);
   });
 
   it('the heatmap writer: float32 on the input grid, header fields and affine kept (read back by nifti-reader-js)', () => {

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DicomReadError, displayImage, isDicom, readDicom } from '../src/index.js';
+import { buildDicom } from '../tools/fuzz/gen-dicom.js';
 import { assertClose } from './helpers/compare.js';
 
 const DIR = fileURLToPath(new URL('./fixtures/xray/', import.meta.url));
@@ -108,5 +109,21 @@ describe('DICOM images', () => {
     rejects(() => readDicom(bytes('ramp16.png'), "'ramp16.png'"), 'malformed', /no 'DICM' marker/);
     assert.equal(isDicom(bytes('ct.dcm')), true);
     assert.equal(isDicom(bytes('bare.dcm')), false);
+  });
+
+  it('an element whose length reaches past the end is refused as cut short, not thrown as a parser string', () => {
+    // dicom-parser accepts it and throws a string only when the value is read (fuzz case dicom-1-259).
+    const long = buildDicom({
+      part10: true,
+      syntax: '1.2.840.10008.1.2',
+      elements: [
+        { tag: '00080060', vr: 'CS', value: { str: 'MR' }, length: 65534 },
+        { tag: '00280010', vr: 'US', value: { us: [2] } },
+        { tag: '00280011', vr: 'US', value: { us: [2] } },
+        { tag: '00280100', vr: 'US', value: { us: [8] } },
+        { tag: '7FE00010', vr: 'OB', value: { bytes: 4, seed: 1 } },
+      ],
+    });
+    rejects(() => readDicom(long, "'long.dcm'"), 'truncated', /'long\.dcm' is cut short \(.*past end.*\); copy or download/);
   });
 });

@@ -55,6 +55,8 @@ function inflater(bytes: Uint8Array, position: number): Uint8Array {
   return whole;
 }
 
+type Fail = (reason: DicomReadError['reason'], message: string, cause?: unknown) => DicomReadError;
+
 /**
  * One frame of a DICOM image as a SampleImage. `what` names it in messages ("'scan.dcm'"); `frame` picks one frame of a
  * multi-frame file (0-based; required when NumberOfFrames > 1). Bytes without the 'DICM' magic are read as a bare
@@ -66,19 +68,32 @@ export function readDicom(bytes: Uint8Array, what = 'DICOM bytes', frame?: numbe
     new DicomReadError(reason, `DICOM ${what} ${message}`, { cause });
   if (!isDicom(bytes) && !bare)
     throw fail('malformed', "has no 'DICM' marker at byte 128: it is not a DICOM file (or a bare data set: name it .dcm).");
-  let ds: DataSet;
-  try {
-    ds = dicomParser.parseDicom(bytes, { inflater, ...(isDicom(bytes) ? {} : { TransferSyntaxUID: IMPLICIT_LE }) });
-  } catch (e) {
+  const parseFailure = (e: unknown) => {
     const m = parserMessage(e);
     // dicom-parser's words for running out of bytes (an element or the header reaching past the end).
     const short = /overrun|beyond|past (the )?end|end of|truncat|greater than or equal to 'byteArray' length/i.test(m);
-    throw fail(
+    return fail(
       short ? 'truncated' : 'malformed',
       short ? `is cut short (${m}); copy or download it again.` : `cannot be parsed (${m}).`,
       e,
     );
+  };
+  let ds: DataSet;
+  try {
+    ds = dicomParser.parseDicom(bytes, { inflater, ...(isDicom(bytes) ? {} : { TransferSyntaxUID: IMPLICIT_LE }) });
+  } catch (e) {
+    throw parseFailure(e);
   }
+  // dicom-parser reads values lazily: an element whose length reaches past the end passes parseDicom and throws
+  // (a string) only when its value is read, so reading the attributes can fail the same way parsing can.
+  try {
+    return imageOf(ds, name, frame, fail);
+  } catch (e) {
+    throw e instanceof DicomReadError ? e : parseFailure(e);
+  }
+}
+
+function imageOf(ds: DataSet, name: string, frame: number | undefined, fail: Fail): SampleImage {
   const syntax = (ds.string('x00020010') ?? IMPLICIT_LE).replace(/\0/g, '').trim();
   const pixels = ds.elements.x7fe00010;
   if (!pixels)
@@ -96,8 +111,6 @@ export function readDicom(bytes: Uint8Array, what = 'DICOM bytes', frame?: numbe
   }
   return frameOf(ds, pixels, syntax === EXPLICIT_BE, name, frame, fail);
 }
-
-type Fail = (reason: DicomReadError['reason'], message: string) => DicomReadError;
 
 function frameOf(
   ds: DataSet,

@@ -9,9 +9,10 @@
  * World coordinates: the sform when sform_code > 0, else the qform when qform_code > 0, else pixdim scaling (NIfTI-1
  * methods 3, 2, 1, the same in NIfTI-2; sform first, as nibabel's best affine).
  */
-import { gunzipSync } from 'fflate';
 import { NIFTI1, isCompressed, readHeader } from 'nifti-reader-js';
 import { VolumeReadError } from '../errors.js';
+import { MAX_TENSOR_ELEMENTS } from '../limits.js';
+import { gunzipUpTo } from './gunzip.js';
 import { NIFTI2_DATA_OFFSET, NIFTI2_HEADER_BYTES, isNifti2, nifti2Header, writeNifti2Header } from './nifti2.js';
 import { fromReaderHeader } from './reader-header.js';
 
@@ -52,10 +53,10 @@ export interface NiftiHeader {
 
 /** Reads a volume. `frame`: the volume of a 4-D time series (needed when it has several). */
 export function readNifti(bytes: Uint8Array, what: string, frame?: number): NiftiVolume {
-  let raw = bytes;
-  if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
+  const gzipped = bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+  const inflate = (limit: number) => {
     try {
-      raw = gunzipSync(bytes);
+      return gunzipUpTo(bytes, limit);
     } catch (e) {
       throw new VolumeReadError(
         'truncated',
@@ -63,7 +64,9 @@ export function readNifti(bytes: Uint8Array, what: string, frame?: number): Nift
         { cause: e },
       );
     }
-  }
+  };
+  // The header first: the size it declares is checked before the voxels are inflated (see ./gunzip.ts).
+  let raw = gzipped ? inflate(NIFTI2_DATA_OFFSET) : bytes;
   if (raw.length < HEADER_BYTES)
     throw new VolumeReadError('truncated', `${what} holds ${raw.length} bytes, less than a NIfTI-1 header (${HEADER_BYTES}).`);
   const header = isNifti2(raw) ? nifti2Header(raw, what) : nifti1Header(raw, what);
@@ -98,9 +101,23 @@ export function readNifti(bytes: Uint8Array, what: string, frame?: number): Nift
         `gcam reads integer and float scalars (2, 4, 8, 16, 64, 256, 512, 768): convert the file to one of them (e.g. float32).`,
     );
   const voxels = size[0] * size[1] * size[2];
-  const offset = Math.max(Math.round(header.voxOffset), header.headerBytes);
+  if (voxels > MAX_TENSOR_ELEMENTS)
+    throw new VolumeReadError(
+      'too-large',
+      `${what} is [${size.join(', ')}]: ${voxels} voxels, more than gcam's limit of ${MAX_TENSOR_ELEMENTS} (1 GiB of float32); crop or downsample it first.`,
+    );
+  // A float in NIfTI-1: NaN would index byte 0, the header, as voxels without a word.
+  if (!Number.isFinite(header.voxOffset))
+    throw new VolumeReadError(
+      'malformed',
+      `${what} has vox_offset ${header.voxOffset}: its header does not say where the voxels start; write the file again (e.g. nibabel's save).`,
+    );
+  // Below the header and its 4 extension bytes the voxels would overlap them: they start right after, as nibabel
+  // reads such a single file (it fixes vox_offset 0 to 352).
+  const offset = Math.max(Math.round(header.voxOffset), header.headerBytes + 4);
   const start = offset + t * voxels * reader.bytes;
   const end = offset + frames * voxels * reader.bytes;
+  if (gzipped) raw = inflate(end);
   if (raw.length < end)
     throw new VolumeReadError(
       'truncated',

@@ -7,12 +7,15 @@ import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync,
 import { basename, join, relative, resolve } from 'node:path';
 import { classifyCli, classifyLibrary, type LibraryEvidence } from './classify.js';
 import { caseEnv, residentBytes, runLimited, watch, type Limits } from './exec.js';
+import { generateDicomCase } from './gen-dicom.js';
 import { generateImageCase } from './gen-images.js';
 import { generateLabelsCase } from './gen-labels.js';
 import { generateLibraryCase } from './gen-library.js';
 import { generateModelCase } from './gen-models.js';
+import { generateNiftiCase } from './gen-nifti.js';
 import { generateNpyCase } from './gen-npy.js';
 import { generateOptionsCase } from './gen-options.js';
+import { generateSignalCase } from './gen-signals.js';
 import type { LibraryResult } from './library-worker.js';
 import { expandArgv, materialize } from './materialize.js';
 import { CASE_TMP_PRELOAD, CLI_MAIN, ROOT, TSX_LOADER } from './paths.js';
@@ -26,6 +29,9 @@ const GENERATORS: Record<Kind, (rng: Rng, id: string) => FuzzCase> = {
   labels: generateLabelsCase,
   options: generateOptionsCase,
   library: generateLibraryCase,
+  dicom: generateDicomCase,
+  nifti: generateNiftiCase,
+  signals: generateSignalCase,
 };
 
 /** Case `index` of `kind` under `seed`: the same whatever else the campaign holds. */

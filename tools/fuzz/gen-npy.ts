@@ -201,6 +201,16 @@ function npyByteLength(spec: NpySpec): number {
   return (spec.major === 1 ? 10 : 12) + header(spec).length + spec.elements * itemSize(spec.descr) + (spec.trailing ?? 0);
 }
 
+/** What a float32 file holds: the seeded value, or values no signal or image should hold. */
+const VALUES: Record<NonNullable<NpySpec['values']> | 'seeded', (seeded: number, i: number) => number> = {
+  seeded: (x) => x,
+  nan: () => NaN,
+  inf: (x) => (x < 0 ? -Infinity : Infinity),
+  'some-nan': (x, i) => (i % 97 === 13 ? NaN : x),
+  huge: (x) => x * 1.7e38,
+  zero: () => 0,
+};
+
 export function buildNpy(spec: NpySpec): Uint8Array {
   const h = header(spec);
   const pre = spec.major === 1 ? 10 : 12;
@@ -216,7 +226,8 @@ export function buildNpy(spec: NpySpec): Uint8Array {
   // Values in a sane range when the dtype is float32, so a valid file explains like an image would.
   if (spec.descr === '<f4') {
     const r = new Rng(spec.seed);
-    for (let i = 0; i < spec.elements; i++) dv.setFloat32(body + 4 * i, r.float() * 4 - 2, true);
+    const value = VALUES[spec.values ?? 'seeded'];
+    for (let i = 0; i < spec.elements; i++) dv.setFloat32(body + 4 * i, value(r.float() * 4 - 2, i), true);
   } else out.set(seededBytes(spec.seed, dataLen), body);
   if (spec.trailing) out.set(seededBytes(spec.seed + 1, spec.trailing), body + dataLen);
   return spec.truncateTo !== undefined ? out.subarray(0, spec.truncateTo) : out;

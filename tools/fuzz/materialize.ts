@@ -2,9 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { buildDicom } from './gen-dicom.js';
 import { buildImage } from './gen-images.js';
 import { buildModel } from './gen-models.js';
+import { buildNifti } from './gen-nifti.js';
 import { buildNpy } from './gen-npy.js';
+import { buildSignalModel } from './gen-signals.js';
 import { ROOT } from './paths.js';
 import { seededBytes } from './rng.js';
 import type { CliCase, FileRecipe } from './types.js';
@@ -24,6 +27,12 @@ async function fileBytes(
       return buildImage(recipe.spec);
     case 'npy':
       return buildNpy(recipe.spec);
+    case 'dicom':
+      return buildDicom(recipe.spec);
+    case 'nifti':
+      return buildNifti(recipe.spec);
+    case 'signalModel':
+      return buildSignalModel(recipe.spec);
     case 'text':
       return new TextEncoder().encode(recipe.text);
     case 'random': {

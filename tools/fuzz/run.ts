@@ -1,7 +1,7 @@
 /**
- * `npm run fuzz -- [--cases N] [--seed S] [--kinds models,images,npy,labels,options,library] [--jobs J]
- *                  [--timeout SECONDS] [--mem-mib MIB] [--id KIND-SEED-INDEX] [--regressions] [--keep] [--verbose]
- *                  [--resume]`
+ * `npm run fuzz -- [--cases N] [--seed S] [--kinds models,images,npy,labels,options,library,dicom,nifti,signals]
+ *                  [--jobs J] [--timeout SECONDS] [--mem-mib MIB] [--id KIND-SEED-INDEX] [--regressions] [--keep]
+ *                  [--verbose] [--resume]`
  *
  * Generates N cases from the seed (random when not given, and printed), runs them, prints a table per kind and class
  * and each finding (a class other than ok / typed-error) with its reproducer in .cache/fuzz/findings/<id>/. Exits 1

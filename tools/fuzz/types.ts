@@ -3,7 +3,7 @@
  * regression entry are the same small object and rebuilding it needs no generator state.
  */
 
-export const KINDS = ['models', 'images', 'npy', 'labels', 'options', 'library'] as const;
+export const KINDS = ['models', 'images', 'npy', 'labels', 'options', 'library', 'dicom', 'nifti', 'signals'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** The small valid models a model recipe starts from (paths relative to the repository root). */
@@ -81,13 +81,91 @@ export interface NpySpec {
   rawHeader?: string;
   /** Header length field overridden (a lie about where the data starts). */
   headerLength?: number;
+  /** Float values other than the seeded ones in [-2, 2] (float32 only): non-finite or extreme signals. */
+  values?: 'nan' | 'inf' | 'some-nan' | 'huge' | 'zero';
   seed: number;
+}
+
+/** A float a header field holds; NaN and the infinities as strings, since JSON cannot spell them. */
+export type HeaderFloat = number | 'NaN' | 'Infinity' | '-Infinity';
+
+/** One DICOM data element, written as the recipe says, length field included (so it can lie). */
+export interface DicomElement {
+  /** 'GGGGEEEE' in hex. */
+  tag: string;
+  vr: string;
+  /** Text (padded to an even length unless `odd`), 16-bit values, seeded bytes, sequence items or fragments. */
+  value:
+    | { str: string; odd?: boolean }
+    | { us: number[] }
+    | { ul: number[] }
+    | { bytes: number; seed: number; bytesPer?: 1 | 2 }
+    | { items: DicomElement[][]; undefinedLength?: boolean }
+    | { fragments: number; seed: number };
+  /** A length field that lies (the value is written as it is). */
+  length?: number;
+}
+
+export interface DicomSpec {
+  /** The 128-byte preamble and 'DICM' with a file meta group; false: a bare data set (implicit VR LE). */
+  part10: boolean;
+  /** The transfer syntax UID in the meta group and the encoding of the data set (unknown ones encode as explicit LE). */
+  syntax: string;
+  /** (0002,0000) given as this instead of the true group length; 'omit' leaves it out. */
+  groupLength?: number | 'omit';
+  elements: DicomElement[];
+  /** Seeded random bytes right after 'DICM' instead of the meta group and data set. */
+  junkAfterMagic?: { seed: number; length: number };
+  /** Cut the file to this many bytes. */
+  truncateTo?: number;
+  /** Seeded bytes appended. */
+  trailing?: number;
+}
+
+export interface NiftiSpec {
+  version: 1 | 2;
+  littleEndian: boolean;
+  /** dim[0..7] */
+  dims: number[];
+  datatype: number;
+  bitpix: number;
+  voxOffset: HeaderFloat;
+  pixdim: HeaderFloat[];
+  sclSlope: HeaderFloat;
+  sclInter: HeaderFloat;
+  qformCode: number;
+  sformCode: number;
+  /** quatern_b, c, d, qoffset_x, y, z */
+  quatern: HeaderFloat[];
+  /** srow_x, srow_y, srow_z: 12 values. */
+  srow: HeaderFloat[];
+  /** sizeof_hdr when it lies. */
+  sizeofHdr?: number;
+  /** The magic when it lies ('ni1', 'n+2' in a NIfTI-1 header…). */
+  magic?: string;
+  /** Voxels actually written (the honest count unless it lies; a flat volume compresses to almost nothing). */
+  voxels: number;
+  fill: 'flat' | 'noise' | 'solid';
+  gzip?: boolean;
+  /** Applied to the (gzipped) file. */
+  post?: { op: 'truncate'; fraction: number } | { op: 'flip'; seed: number; count: number } | { op: 'gzipTwice' };
+  seed: number;
+}
+
+/** A tiny 1-D classifier [N, C, L] → 2 classes built with gcam's own ONNX schema (no committed fixture needed). */
+export interface SignalModelSpec {
+  channels: number;
+  /** The input's length: fixed, or a symbolic name (then --size L picks it). */
+  length: number | string;
 }
 
 export type FileRecipe =
   | { type: 'model'; base: BaseModel; mutations?: ModelMutation[]; bytes?: ByteMutation[] }
   | { type: 'image'; spec: ImageSpec }
   | { type: 'npy'; spec: NpySpec }
+  | { type: 'dicom'; spec: DicomSpec }
+  | { type: 'nifti'; spec: NiftiSpec }
+  | { type: 'signalModel'; spec: SignalModelSpec }
   | { type: 'text'; text: string }
   | { type: 'random'; seed: number; length: number; prefixHex?: string }
   | { type: 'fifo' }
