@@ -46,6 +46,7 @@ from torchvision.models import segmentation as S
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_zoo as zoo  # noqa: E402  (weights, images, Grad-CAM maps: the zoo's own conventions)
+from zoo_harness import write_npy  # noqa: E402
 from gen_e2e_fixtures import tensor_for_module  # noqa: E402
 from yolo_like import YoloLike  # noqa: E402
 
@@ -342,8 +343,8 @@ def generate(spec, seed, out, key):
     spec = Spec(spec.name, spec.ctor, spec.size, spec.layer, spec.outputs, texts, spec.conv_gain)
     x, ref, outs, dev, image_seed = choose_images(model, spec, seed, files)
     for name, arr in files.items():
-        zoo.write_npy(os.path.join(out, name), arr)
-    zoo.write_npy(os.path.join(out, f'{spec.name}.input.npy'), x.numpy())
+        write_npy(os.path.join(out, name), arr)
+    write_npy(os.path.join(out, f'{spec.name}.input.npy'), x.numpy())
     onnx_info = {}
     for opset in OPSETS:
         file = f'{spec.name}-op{opset}.onnx'
