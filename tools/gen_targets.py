@@ -46,7 +46,7 @@ from torchvision.models import segmentation as S
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_zoo as zoo  # noqa: E402  (weights, images, Grad-CAM maps: the zoo's own conventions)
-from zoo_harness import write_npy  # noqa: E402
+from zoo_harness import frozen_copy, write_npy  # noqa: E402
 from gen_e2e_fixtures import tensor_for_module  # noqa: E402
 from yolo_like import YoloLike  # noqa: E402
 
@@ -202,13 +202,7 @@ def chosen_boxes(text, out):
 def run_reference(model, spec, x, dtype, files, perturb=None):
     """Per target: f per image and the final Grad-CAM map at spec.layer, computed in `dtype`; plus the outputs.
     With perturb = (generator, relative size) every weight is first multiplied by 1 + size·N(0, 1)."""
-    m = copy.deepcopy(model).to(dtype)
-    m.requires_grad_(False)
-    if perturb:
-        gen, size = perturb
-        with torch.no_grad():
-            for p in list(m.parameters()) + [b for b in m.buffers() if b.is_floating_point()]:
-                p.mul_(1 + size * torch.randn(p.shape, generator=gen, dtype=dtype))
+    m = frozen_copy(model, dtype, perturb)
     module = dict(m.named_modules())[spec.layer]
     results = {}
     for text in spec.targets:

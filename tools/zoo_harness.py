@@ -83,18 +83,25 @@ def randomize(model, gen, conv):
                 m.bias.copy_(torch.randn(c, generator=gen) * 0.2)
 
 
-def capture(model, layers, x, dtype, perturb=None, targets=None):
-    """A copy of the model in `dtype` (with perturb = (generator, relative size), every weight first multiplied by
-    1 + size·N(0, 1)), its logits, the targets (top-1 unless given) and, per role of `layers` ({role: module path}),
-    the module's output A with its gradient d(Σ_n logit[n, t_n])/dA in .grad."""
+def frozen_copy(model, dtype, perturb=None):
+    """A copy of the model in `dtype` that computes no weight gradients; with perturb = (generator, relative size),
+    every weight and float buffer first multiplied by 1 + size·N(0, 1)."""
     m = copy.deepcopy(model).to(dtype)
-    # Gradients flow from the logits to the hooked layers only (no weight gradients, nothing below the earliest).
     m.requires_grad_(False)
     if perturb:
         gen, size = perturb
         with torch.no_grad():
             for p in list(m.parameters()) + [b for b in m.buffers() if b.is_floating_point()]:
                 p.mul_(1 + size * torch.randn(p.shape, generator=gen, dtype=dtype))
+    return m
+
+
+def capture(model, layers, x, dtype, perturb=None, targets=None):
+    """A copy of the model in `dtype` (with perturb = (generator, relative size), every weight first multiplied by
+    1 + size·N(0, 1)), its logits, the targets (top-1 unless given) and, per role of `layers` ({role: module path}),
+    the module's output A with its gradient d(Σ_n logit[n, t_n])/dA in .grad."""
+    # Gradients flow from the logits to the hooked layers only (no weight gradients, nothing below the earliest).
+    m = frozen_copy(model, dtype, perturb)
     captured, handles = {}, []
     modules = dict(m.named_modules())
     for role, path in layers.items():
