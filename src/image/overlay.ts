@@ -51,12 +51,19 @@ export function overlay(image: RawImage, heat: RawImage, alpha = 0.5): RawImage 
   return { width: image.width, height: image.height, channels: 3, data: out };
 }
 
+/** Tables by alpha: a run uses one alpha for every overlay, so each image reuses the first one's table. */
+const tables = new Map<number, Uint8Array>();
+
 /** blend[(v << 8) | h] = round((1 − alpha)·v + alpha·h): the overlay's arithmetic for every pair of 8-bit values. */
 function blendTable(alpha: number): Uint8Array {
+  const known = tables.get(alpha);
+  if (known) return known;
+  if (tables.size >= 16) tables.clear();
   const table = new Uint8Array(65536);
   for (let v = 0; v < 256; v++) {
     const base = (1 - alpha) * v;
     for (let h = 0; h < 256; h++) table[(v << 8) | h] = Math.round(base + alpha * h);
   }
+  tables.set(alpha, table);
   return table;
 }
